@@ -1,0 +1,39 @@
+"""The hub's web application: JSON API under ``/api/v1`` and the operators' pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from hub.api import weighings
+from hub.web import pages
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    field = ".".join(str(part) for part in first["loc"][1:]) or None
+    body = {"error": {"code": "invalid_request", "message": first["msg"], "field": field}}
+    return JSONResponse(status_code=422, content=body)
+
+
+def create_app(engine: Engine) -> FastAPI:
+    app = FastAPI(title="Lumbung hub", version="0.1.0")
+    app.state.engine = engine
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(weighings.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ready"}
+
+    return app

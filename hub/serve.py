@@ -1,0 +1,50 @@
+"""``lumbung hub serve``: the ingest worker and the web application in one process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from hub.api.app import create_app
+from hub.db.engine import make_engine, require_migrated
+from hub.ingest import IngestWorker
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    *,
+    db_url: str,
+    mqtt_url: str,
+    host: str,
+    port: int,
+    shared_group: str | None,
+    client_id: str,
+    username: str | None = None,
+    password_file: Path | None = None,
+    web: bool = True,
+) -> None:
+    engine = make_engine(db_url)
+    require_migrated(engine)
+    password = password_file.read_text(encoding="utf-8").strip() if password_file else None
+    worker = IngestWorker(
+        engine,
+        mqtt_url,
+        client_id=client_id,
+        shared_group=shared_group,
+        username=username,
+        password=password,
+    )
+    worker.start()
+    try:
+        if web:
+            log.info("hub listening on http://%s:%d/", host, port)
+            uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+        else:
+            threading.Event().wait()
+    finally:
+        worker.stop()
+        engine.dispose()
