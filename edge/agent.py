@@ -27,6 +27,7 @@ from edge.config import ConfigError, StationConfig, validate_update
 from edge.drivers.base import LineSettings, Reading, ReadingKind
 from edge.drivers.registry import get_driver, make_parser
 from edge.drivers.stability import CaptureGate, StabilityFilter
+from edge.hid_scanner import HidScanner
 from edge.outbox import Outbox, OutboxFull, Pending
 from edge.scanner_input import SerialScanFramer, split_aim
 from edge.serial_port import LinkState, SerialLink
@@ -154,9 +155,7 @@ class Agent:
 
         driver = get_driver(config.scale.protocol)
         self._driver_name = driver.name
-        self._parser = make_parser(
-            driver.name, **({"unit": config.scale.unit} if "unit" in driver.options else {})
-        )
+        self._parser = make_parser(driver.name, **config.scale.parser_settings())
         self._watcher = WeightWatcher(config)
         line = LineSettings(
             baudrate=config.scale.baudrate or driver.line.baudrate,
@@ -174,13 +173,22 @@ class Agent:
             name="scale",
         )
         self._scan_framer = SerialScanFramer(SCANNER_SUFFIXES[config.scanner.suffix])
-        self.scanner = SerialLink(
-            config.scanner.device,
-            LineSettings(baudrate=config.scanner.baudrate),
-            on_data=self._scanner_bytes,
-            silent_after_s=float("inf"),
-            name="scanner",
-        )
+        self.scanner: SerialLink | HidScanner
+        if config.scanner.kind == "hid":
+            self.scanner = HidScanner(
+                config.scanner.device,
+                layout=config.scanner.layout,
+                suffix=config.scanner.suffix,
+                on_scan=self._scanned,
+            )
+        else:
+            self.scanner = SerialLink(
+                config.scanner.device,
+                LineSettings(baudrate=config.scanner.baudrate),
+                on_data=self._scanner_bytes,
+                silent_after_s=float("inf"),
+                name="scanner",
+            )
         self.uplink = Uplink(
             coop=section.coop,
             station=section.id,
@@ -212,9 +220,12 @@ class Agent:
 
     def _scanner_bytes(self, data: bytes) -> None:
         for scan in self._scan_framer.feed(data):
-            _aim, code = split_aim(scan.decode("utf-8", errors="replace").strip())
-            if code:
-                self.inbox.put(Scanned(code))
+            self._scanned(scan.decode("utf-8", errors="replace"))
+
+    def _scanned(self, text: str) -> None:
+        _aim, code = split_aim(text.strip())
+        if code:
+            self.inbox.put(Scanned(code))
 
     # -- status and remote config --
 

@@ -23,7 +23,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from edge.drivers.registry import DRIVERS
+from edge.drivers.base import DriverError
+from edge.drivers.registry import DRIVERS, make_parser
 from edge.wire import IDENTIFIER_PATTERN
 
 
@@ -57,6 +58,24 @@ class ScaleSection(_Section):
     settle_ms: Annotated[int, Field(ge=0, le=10_000)] = 600
     settle_span_g: Annotated[int, Field(ge=0)] = 20
     zero_band_g: Annotated[int, Field(ge=0)] = 50
+    options: dict[str, str | int | bool | list[str]] = {}
+    """Protocol settings, e.g. the ``generic`` protocol's ``pattern``."""
+
+    @model_validator(mode="after")
+    def _options_fit_the_protocol(self) -> ScaleSection:
+        if self.protocol in DRIVERS:
+            try:
+                make_parser(self.protocol, **self.parser_settings())
+            except DriverError as exc:
+                raise ValueError(f"options: {exc}") from None
+        return self
+
+    def parser_settings(self) -> dict[str, object]:
+        """What ``make_parser`` gets: the options, and the unit where the protocol takes one."""
+        settings: dict[str, object] = dict(self.options)
+        if "unit" in DRIVERS[self.protocol].options:
+            settings.setdefault("unit", self.unit)
+        return settings
 
     @field_validator("protocol")
     @classmethod
@@ -298,6 +317,7 @@ def validate_update(base: StationConfig, update: dict[str, Any], source: str) ->
 
 def json_schema() -> dict[str, Any]:
     schema = StationConfig.model_json_schema()
+    schema["$defs"]["ScaleSection"]["properties"]["protocol"]["enum"] = sorted(DRIVERS)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Lumbung packing-station config"
     return schema

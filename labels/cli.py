@@ -1,7 +1,7 @@
 """``lumbung label render`` and ``lumbung label print``.
 
 ``add_commands(subparsers)`` registers the ``label`` command on the main ``lumbung`` parser.
-Each leaf command stores its handler as ``func``; the main program calls ``args.func(args)``
+Each leaf command stores its handler as ``handler``; the main program calls ``args.handler(args)``
 and exits with the integer it returns:
 
 * 0: rendered (and sent);
@@ -197,13 +197,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     render_cmd = commands.add_parser("render", help="render a label to a file")
     _add_label_arguments(render_cmd, default_format="png")
     render_cmd.add_argument("--out", required=True, type=Path, help="output file")
-    render_cmd.set_defaults(func=partial(_run, deliver=_write), prog=render_cmd.prog)
+    render_cmd.set_defaults(handler=partial(_run, deliver=_write), prog=render_cmd.prog)
 
     print_cmd = commands.add_parser("print", help="render a label and send it to a printer")
     _add_label_arguments(print_cmd, default_format="zpl")
     examples = ", ".join(kind.example for kind in PRINTERS.values())
     print_cmd.add_argument("--printer", required=True, help=f"printer URL ({examples})")
-    print_cmd.set_defaults(func=partial(_run, deliver=_send), prog=print_cmd.prog)
+    print_cmd.set_defaults(handler=partial(_run, deliver=_send), prog=print_cmd.prog)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lumbung")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    status: int = args.func(args)
+    status: int = args.handler(args)
     return status
 
 

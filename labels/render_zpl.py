@@ -25,6 +25,7 @@ import math
 from labels import gs1
 from labels.code128 import Code128Symbol
 from labels.content import Content
+from labels.errors import LabelFitError
 from labels.layout import (
     PlacedFrame,
     PlacedLinear,
@@ -78,6 +79,8 @@ _FNC1 = 102
 _SUBSET_B_INVOCATIONS = {">": ">0", "^": "><", "~": ">="}
 """Subset B characters that ``^BC`` field data can only carry as invocation codes."""
 _DATAMATRIX_ESCAPE = "`"
+MAX_MAGNIFICATION = 10
+"""Largest ``^BQ`` magnification; also the largest ``^BY`` module width."""
 
 
 def measure(text: str, size: int, bold: bool) -> float:
@@ -134,6 +137,10 @@ def _linear(item: PlacedLinear) -> list[str]:
 
 
 def _matrix(item: PlacedMatrix) -> list[str]:
+    if not 1 <= item.module <= MAX_MAGNIFICATION:
+        raise LabelFitError(
+            item.name, f"{item.module} dots per module; ZPL allows 1 to {MAX_MAGNIFICATION}"
+        )
     if item.kind == "qr":
         return [f"^FO{item.x},{item.y}^BQN,2,{item.module}^FH\\^FDMA,{_hex_escape(item.data)}^FS"]
     fnc1 = f"{_DATAMATRIX_ESCAPE}1"

@@ -192,11 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
     register.add_argument("files", nargs="+", metavar="FILE")
 
-    label = groups.add_parser("label", help="traceability labels", description="GS1 labels.")
-    label_commands = label.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from labels.cli import add_commands as add_label_commands
 
-    add_label_commands(label_commands)
+    add_label_commands(groups)
 
     sim = groups.add_parser("sim", help="simulated devices", description="Simulated devices.")
     sim_commands = sim.add_subparsers(dest="command", required=True, metavar="COMMAND")

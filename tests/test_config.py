@@ -189,3 +189,18 @@ def test_the_committed_json_schema_matches_the_model() -> None:
         (ROOT / "firmware-config" / "schema" / "station.schema.json").read_text()
     )
     assert committed == json_schema()
+
+
+def test_a_generic_scale_takes_its_format_from_the_options_table(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'protocol = "and"',
+        "protocol = \"generic\"\n[scale.options]\npattern = '(?P<stable>ST|US),(?P<weight>[+-][0-9.]+)(?P<unit>kg)'",
+    )
+    config = load_config(write(tmp_path, "generic.toml", text))
+    assert config.scale.parser_settings()["pattern"].startswith("(?P<stable>")
+
+
+def test_a_protocol_option_it_does_not_take_is_named(tmp_path: Path) -> None:
+    text = GOOD.replace('protocol = "and"', 'protocol = "and"\noptions = { colour = "red" }')
+    (problem,) = problems_of(write(tmp_path, "s.toml", text))
+    assert "options: protocol 'and' has no setting 'colour'" in problem

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import socket
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from label_printer_server import RawPrinterServer
 from label_scan import decode
 from PIL import Image
 
-from labels.cli import add_commands
+from lumbung.cli import main
 
 CRATE = [
     "--template", "crate", "--gtin", "18995555000010", "--lot", "BTU-2507-A1",
@@ -21,11 +20,7 @@ CRATE = [
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lumbung")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    status: int = args.func(args)
-    return status
+    return main(argv)
 
 
 def test_render_writes_a_png_whose_barcode_reads_back(tmp_path: Path) -> None:

@@ -177,11 +177,12 @@ def test_fitting_prefers_the_largest_size_that_fits() -> None:
     def fixed(text: str, size: int, bold: bool) -> float:
         return len(text) * size * 0.5
 
-    size, lines = fit_text(
+    fitted = fit_text(
         "aaaa bbbb cccc", width=100, height=60, size=40, min_size=10, max_lines=2,
         bold=False, measure=fixed,
     )  # fmt: skip
-    assert (size, lines) == (22, ("aaaa bbbb", "cccc"))
+    # 9 characters at 0.5 em must fit 100 dots: size 22; two lines need 22 + 25 <= 60 dots.
+    assert fitted == (22, ("aaaa bbbb", "cccc"))
 
 
 def test_a_lot_too_long_for_the_crate_symbol_is_refused_naming_the_field(
