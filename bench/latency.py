@@ -94,6 +94,8 @@ default_tare_g = 1800
 url = "{broker.url}"
 [outbox]
 path = "{work / "outbox.sqlite3"}"
+[display]
+port = 0
 """,
         encoding="utf-8",
     )

@@ -17,13 +17,13 @@ import logging
 import queue
 import signal
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from edge import display
 from edge.config import ConfigError, StationConfig, validate_update
+from edge.display import Screen, render_screen
+from edge.display_server import DisplayServer
 from edge.drivers.base import LineSettings, Reading, ReadingKind
 from edge.drivers.registry import get_driver, make_parser
 from edge.drivers.stability import CaptureGate, StabilityFilter
@@ -68,25 +68,6 @@ def clock_synced() -> bool:
 
 def boot_ms() -> int:
     return time.clock_gettime_ns(time.CLOCK_BOOTTIME) // 1_000_000
-
-
-@dataclass(slots=True)
-class DisplayState:
-    """What the station screen shows; the status message reports it too."""
-
-    language: str
-    message: str = ""
-    live_g: int | None = None
-    stable: bool = False
-    scale: str = LinkState.CONNECTING.value
-    today_count: int = 0
-    today_net_g: int = 0
-    history: list[str] = field(default_factory=list)
-
-    def say(self, key: str, **values: str | int) -> None:
-        self.message = display.render(self.language, key, values)
-        self.history = [*self.history[-49:], self.message]
-        log.info("display: %s", self.message)
 
 
 class WeightWatcher:
@@ -140,7 +121,7 @@ class Agent:
     def __init__(self, config: StationConfig) -> None:
         self.config = config
         section = config.station
-        self.display = DisplayState(language=section.language)
+        self.display = Screen(language=section.language)
         self.outbox = Outbox(
             Path(config.outbox.path),
             station=section.id,
@@ -152,6 +133,7 @@ class Agent:
         self._stopping = False
         self._last_capture_event: str | None = None
         self._config_result: str | None = None
+        self._today = datetime.now().date()
 
         driver = get_driver(config.scale.protocol)
         self._driver_name = driver.name
@@ -198,6 +180,9 @@ class Agent:
             on_config=self._apply_config,
         )
 
+    def _say(self, key: str, **values: str | int) -> None:
+        log.info("display: %s", self.display.say(key, **values))
+
     # -- device threads --
 
     def _scale_bytes(self, data: bytes) -> None:
@@ -212,11 +197,11 @@ class Agent:
     def _scale_state(self, state: LinkState, why: str) -> None:
         self.display.scale = state.value
         if state is LinkState.UNPLUGGED:
-            self.display.say("scale_unplugged", detail=why)
+            self._say("scale_unplugged", detail=why)
         elif state is LinkState.SILENT:
-            self.display.say("scale_silent")
+            self._say("scale_silent")
         elif state is LinkState.OK:
-            self.display.say("scale_ok")
+            self._say("scale_ok")
 
     def _scanner_bytes(self, data: bytes) -> None:
         for scan in self._scan_framer.feed(data):
@@ -283,7 +268,7 @@ class Agent:
         try:
             pending = self.outbox.append(lambda seq, eid: self._event(seq, eid, **fields))
         except OutboxFull:
-            self.display.say("outbox_full")
+            self._say("outbox_full")
             return None
         self.uplink.wake()
         fill = self.outbox.stats().fill_pct
@@ -293,7 +278,7 @@ class Agent:
 
     def carry_out(self, output: Output) -> None:
         if isinstance(output, Notice):
-            self.display.say(output.key, **dict(output.values))
+            self._say(output.key, **dict(output.values))
         elif isinstance(output, Capture):
             pending = self._commit(
                 type=EventType.WEIGHING,
@@ -309,9 +294,10 @@ class Agent:
             )
             if pending is not None:
                 self._last_capture_event = pending.event_id
+                self._start_day()
                 self.display.today_count += 1
                 self.display.today_net_g += output.net_g
-                self.display.say("saved", crate=output.crate or "-", net_g=output.net_g)
+                self._say("saved", crate=output.crate or "-", net_g=output.net_g)
         elif isinstance(output, Void):
             if self._last_capture_event is not None:
                 self._commit(
@@ -330,9 +316,26 @@ class Agent:
             lot_crates=list(output.crates),
             lot_net_g=output.net_g,
         ):
-            self.display.say(
-                "lot_closed", lot=output.lot, crates=len(output.crates), net_g=output.net_g
-            )
+            self._say("lot_closed", lot=output.lot, crates=len(output.crates), net_g=output.net_g)
+
+    def _start_day(self) -> None:
+        """Today's count and kilograms start again at midnight, station time."""
+        today = datetime.now().date()
+        if today != self._today:
+            self._today = today
+            self.display.today_count = 0
+            self.display.today_net_g = 0
+
+    def screen(self) -> dict[str, object]:
+        """A snapshot for the display page (called from its threads; reads only)."""
+        display = self.display
+        display.scans = [(kind.value, code) for kind, code in self.workflow.session.scans]
+        display.uplink_connected = self.uplink.connected
+        stats = self.outbox.stats()
+        display.backlog = stats.backlog
+        display.outbox_fill_pct = stats.fill_pct
+        display.clock_synced = clock_synced()
+        return render_screen(display)
 
     def stop(self, _signum: int = 0, _frame: FrameType | None = None) -> None:
         self._stopping = True
@@ -349,6 +352,20 @@ class Agent:
             self.config.scanner.device,
             self.config.mqtt.url,
         )
+        try:
+            display: DisplayServer | None = DisplayServer(
+                self.config.display.bind, self.config.display.port, self.screen
+            )
+        except OSError as exc:
+            log.error(
+                "station display cannot listen on %s:%d: %s; weighing goes on without it",
+                self.config.display.bind,
+                self.config.display.port,
+                exc,
+            )
+            display = None
+        if display is not None:
+            display.start()
         self.scale.start()
         self.scanner.start()
         self.uplink.start()
@@ -371,6 +388,8 @@ class Agent:
                 if not self.uplink.alive():
                     self.uplink.restart()
         finally:
+            if display is not None:
+                display.stop()
             self.uplink.stop()
             self.scale.stop()
             self.scanner.stop()

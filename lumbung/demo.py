@@ -41,7 +41,14 @@ def _die_with_parent() -> None:
 
 
 def station_config(
-    *, village: str, coop: str, station: str, protocol: str, work: Path, mqtt_url: str
+    *,
+    village: str,
+    coop: str,
+    station: str,
+    protocol: str,
+    work: Path,
+    mqtt_url: str,
+    display_port: int,
 ) -> str:
     return f"""# Demo station for {village}, written by lumbung demo
 [station]
@@ -149,6 +156,7 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
                     protocol=PROTOCOLS[number % len(PROTOCOLS)],
                     work=work,
                     mqtt_url=broker.url,
+                    display_port=port + 1 + number,
                 ),
                 encoding="utf-8",
             )
@@ -187,6 +195,8 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
             return 1
         print(f"hub: {url}  (API: {url}api/v1/weighings, docs: {url}docs)", flush=True)
         print(f"stations: {', '.join(s for s, *_ in configs)}; logs in {logs}", flush=True)
+        displays = ", ".join(f"http://127.0.0.1:{port + 1 + n}/" for n in range(len(configs)))
+        print(f"station displays (what the packers see): {displays}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop:
             dead = children.check()

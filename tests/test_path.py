@@ -98,6 +98,9 @@ url = "{broker_url}"
 
 [outbox]
 path = "{tmp_path / "outbox.sqlite3"}"
+
+[display]
+port = 0
 """,
         encoding="utf-8",
     )
