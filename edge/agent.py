@@ -47,6 +47,7 @@ from edge.workflow import (
     Notice,
     Output,
     Scanned,
+    State,
     Station,
     Tick,
     Void,
@@ -86,7 +87,9 @@ class WeightWatcher:
         )
         self._gate = CaptureGate(zero_band_g=scale.zero_band_g)
         self._zero_band_g = scale.zero_band_g
-        self._loaded = False
+        # Assume a load at start-up, so the first empty reading tells the workflow the platform
+        # is clear (an agent restarted after a capture waits for exactly that).
+        self._loaded = True
         self.settled: WeightSettled | None = None
 
     def push(self, reading: Reading, now_ms: int) -> list[Event]:
@@ -129,6 +132,8 @@ class Agent:
             retention_s=config.outbox.retention_days * 86400,
         )
         self.workflow = Station(config.workflow)
+        if self.outbox.awaiting_unload:
+            self.workflow.state = State.AWAIT_UNLOAD
         self.inbox: queue.Queue[Event] = queue.Queue()
         self._stopping = False
         self._last_capture_event: str | None = None
@@ -264,9 +269,11 @@ class Agent:
         )
         return event.to_json()
 
-    def _commit(self, **fields: object) -> Pending | None:
+    def _commit(self, *, capture: bool = False, **fields: object) -> Pending | None:
         try:
-            pending = self.outbox.append(lambda seq, eid: self._event(seq, eid, **fields))
+            pending = self.outbox.append(
+                lambda seq, eid: self._event(seq, eid, **fields), capture=capture
+            )
         except OutboxFull:
             self._say("outbox_full")
             return None
@@ -281,6 +288,7 @@ class Agent:
             self._say(output.key, **dict(output.values))
         elif isinstance(output, Capture):
             pending = self._commit(
+                capture=True,
                 type=EventType.WEIGHING,
                 crate=output.crate,
                 member=output.member,
@@ -379,6 +387,8 @@ class Agent:
                     events.append(Tick(now))
                     next_tick = now + 0.5
                 for event in events:
+                    if isinstance(event, LoadRemoved) and self.workflow.state is State.AWAIT_UNLOAD:
+                        self.outbox.load_removed()
                     for output in self.workflow.handle(event):
                         self.carry_out(output)
                     settled = self._watcher.settled

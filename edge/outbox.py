@@ -13,6 +13,9 @@ Rules:
 5. When the unacknowledged backlog reaches ``capacity`` the outbox refuses new events with
    ``OutboxFull``; it never drops what it already holds.
 6. ``boot`` counts openings, so ``event_id`` stays unique when the wall clock goes backwards.
+7. A capture also records, in the same transaction, that the load must come off the scale
+   before the next capture (``awaiting_unload``), so an agent restarted with the crate still
+   on the scale does not weigh it twice.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ CREATE TABLE IF NOT EXISTS events (
     published_at REAL,
     resend INTEGER NOT NULL DEFAULT 0
 );
-INSERT OR IGNORE INTO meta VALUES ('next_seq', 1), ('boot', 0), ('hub_acked', 0);
+INSERT OR IGNORE INTO meta VALUES
+    ('next_seq', 1), ('boot', 0), ('hub_acked', 0), ('awaiting_unload', 0);
 """
 
 
@@ -101,8 +105,9 @@ class Outbox:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(row[0])
 
-    def append(self, build: Callable[[int, str], bytes]) -> Pending:
-        """Commit one event durably.  ``build(seq, event_id)`` makes its payload."""
+    def append(self, build: Callable[[int, str], bytes], *, capture: bool = False) -> Pending:
+        """Commit one event durably.  ``build(seq, event_id)`` makes its payload; a
+        ``capture`` also marks the load as captured until ``load_removed``."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -117,11 +122,22 @@ class Outbox:
                     (seq, event_id, payload, self._clock()),
                 )
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (seq + 1,))
+                if capture:
+                    self._db.execute("UPDATE meta SET value = 1 WHERE key = 'awaiting_unload'")
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         return Pending(seq, event_id, payload)
+
+    @property
+    def awaiting_unload(self) -> bool:
+        with self._lock:
+            return self._meta("awaiting_unload") == 1
+
+    def load_removed(self) -> None:
+        with self._lock:
+            self._db.execute("UPDATE meta SET value = 0 WHERE key = 'awaiting_unload'")
 
     def due(self, limit: int, *, resend_after_s: float) -> list[Pending]:
         """Oldest first: never-published events, then those whose hub ack is overdue."""

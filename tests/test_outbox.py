@@ -100,3 +100,18 @@ def test_an_ack_beyond_what_the_station_holds_is_clamped(tmp_path: Path) -> None
     box.hub_acked(99)
     assert box.stats().hub_acked == 1
     assert box.append(payload).seq == 2
+
+
+def test_a_capture_is_remembered_until_the_load_comes_off_even_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path, station="s")
+    box.append(payload)
+    assert not box.awaiting_unload
+    box.append(payload, capture=True)
+    box.close()
+    reopened = Outbox(path, station="s")
+    assert reopened.awaiting_unload
+    reopened.load_removed()
+    assert not Outbox(path, station="s").awaiting_unload
