@@ -31,6 +31,7 @@ from edge.hid_scanner import HidScanner
 from edge.outbox import Outbox, OutboxFull, Pending
 from edge.scanner_input import SerialScanFramer, split_aim
 from edge.serial_port import LinkState, SerialLink
+from edge.systemd import notify
 from edge.uplink import Uplink
 from edge.wire import (
     EventType,
@@ -139,26 +140,9 @@ class Agent:
         self._last_capture_event: str | None = None
         self._config_result: str | None = None
         self._today = datetime.now().date()
+        self._running = False
 
-        driver = get_driver(config.scale.protocol)
-        self._driver_name = driver.name
-        self._parser = make_parser(driver.name, **config.scale.parser_settings())
-        self._watcher = WeightWatcher(config)
-        line = LineSettings(
-            baudrate=config.scale.baudrate or driver.line.baudrate,
-            bytesize=config.scale.bytesize or driver.line.bytesize,
-            parity=config.scale.parity or driver.line.parity,
-            stopbits=config.scale.stopbits or driver.line.stopbits,
-        )
-        self.scale = SerialLink(
-            config.scale.port,
-            line,
-            on_data=self._scale_bytes,
-            on_state=self._scale_state,
-            poll=driver.poll,
-            poll_s=config.scale.poll_ms / 1000,
-            name="scale",
-        )
+        self.scale = self._scale_link(config)
         self._scan_framer = SerialScanFramer(SCANNER_SUFFIXES[config.scanner.suffix])
         self.scanner: SerialLink | HidScanner
         if config.scanner.kind == "hid":
@@ -183,6 +167,28 @@ class Agent:
             outbox=self.outbox,
             status=self.status,
             on_config=self._apply_config,
+        )
+
+    def _scale_link(self, config: StationConfig) -> SerialLink:
+        """The parser, stability filter and port for the configured scale."""
+        driver = get_driver(config.scale.protocol)
+        self._driver_name = driver.name
+        self._parser = make_parser(driver.name, **config.scale.parser_settings())
+        self._watcher = WeightWatcher(config)
+        line = LineSettings(
+            baudrate=config.scale.baudrate or driver.line.baudrate,
+            bytesize=config.scale.bytesize or driver.line.bytesize,
+            parity=config.scale.parity or driver.line.parity,
+            stopbits=config.scale.stopbits or driver.line.stopbits,
+        )
+        return SerialLink(
+            config.scale.port,
+            line,
+            on_data=self._scale_bytes,
+            on_state=self._scale_state,
+            poll=driver.poll,
+            poll_s=config.scale.poll_ms / 1000,
+            name="scale",
         )
 
     def _say(self, key: str, **values: str | int) -> None:
@@ -244,8 +250,14 @@ class Agent:
         except ConfigError as exc:
             self._config_result = f"rejected: {exc}"
             return self._config_result
+        scale_changed = updated.scale != self.config.scale
         self.config = updated
         self.workflow.settings = updated.workflow
+        if scale_changed and self._running:
+            log.info("scale settings changed by the hub; reopening the scale")
+            self.scale.stop()
+            self.scale = self._scale_link(updated)
+            self.scale.start()
         self._config_result = "applied"
         return self._config_result
 
@@ -378,6 +390,8 @@ class Agent:
         self.scanner.start()
         self.uplink.start()
         next_tick = 0.0
+        self._running = True
+        notify("READY=1")
         try:
             while not self._stopping:
                 events: list[Event] = []
@@ -386,6 +400,7 @@ class Agent:
                 if (now := time.monotonic()) >= next_tick:
                     events.append(Tick(now))
                     next_tick = now + 0.5
+                    notify("WATCHDOG=1")
                 for event in events:
                     if isinstance(event, LoadRemoved) and self.workflow.state is State.AWAIT_UNLOAD:
                         self.outbox.load_removed()
@@ -398,6 +413,7 @@ class Agent:
                 if not self.uplink.alive():
                     self.uplink.restart()
         finally:
+            notify("STOPPING=1")
             if display is not None:
                 display.stop()
             self.uplink.stop()

@@ -9,7 +9,9 @@ Rules:
 3. An event leaves the outbox only after **the hub** acknowledged it (``hub_acked``) and the
    retention window has passed, so the hub can still ask for a resend.  A broker PUBACK
    frees nothing here: the broker may still drop the message.
-4. Published events without a hub ack are offered again after ``resend_after_s``.
+4. Published events without a hub ack are offered again after ``resend_after_s``
+   (``due_at``).  Finding what is due reads only due rows (a partial index), so a month of
+   backlog costs nothing per publish.
 5. When the unacknowledged backlog reaches ``capacity`` the outbox refuses new events with
    ``OutboxFull``; it never drops what it already holds.
 6. ``boot`` counts openings, so ``event_id`` stays unique when the wall clock goes backwards.
@@ -36,9 +38,11 @@ CREATE TABLE IF NOT EXISTS events (
     event_id TEXT NOT NULL UNIQUE,
     payload BLOB NOT NULL,
     created_at REAL NOT NULL,
-    published_at REAL,
-    resend INTEGER NOT NULL DEFAULT 0
+    due_at REAL NOT NULL DEFAULT 0,
+    acked INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS events_due ON events (due_at, seq) WHERE acked = 0;
+CREATE INDEX IF NOT EXISTS events_unacked ON events (seq) WHERE acked = 0;
 INSERT OR IGNORE INTO meta VALUES
     ('next_seq', 1), ('boot', 0), ('hub_acked', 0), ('awaiting_unload', 0);
 """
@@ -139,34 +143,40 @@ class Outbox:
         with self._lock:
             self._db.execute("UPDATE meta SET value = 0 WHERE key = 'awaiting_unload'")
 
-    def due(self, limit: int, *, resend_after_s: float) -> list[Pending]:
+    def due(self, limit: int) -> list[Pending]:
         """Oldest first: never-published events, then those whose hub ack is overdue."""
         if limit <= 0:
             return []
-        cutoff = self._clock() - resend_after_s
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, event_id, payload FROM events"
-                " WHERE (seq > (SELECT value FROM meta WHERE key = 'hub_acked') OR resend = 1)"
-                " AND (published_at IS NULL OR published_at < ?)"
-                " ORDER BY seq LIMIT ?",
-                (cutoff, limit),
+                " WHERE acked = 0 AND due_at <= ? ORDER BY due_at, seq LIMIT ?",
+                (self._clock(), limit),
             ).fetchall()
         return [Pending(int(seq), str(eid), bytes(p)) for seq, eid, p in rows]
 
-    def mark_published(self, seqs: list[int]) -> None:
+    def mark_published(self, seqs: list[int], *, resend_after_s: float) -> None:
+        """Handed to the broker: offer again after ``resend_after_s`` unless the hub acks."""
         if not seqs:
             return
+        due_at = self._clock() + resend_after_s
         with self._lock:
-            self._db.executemany(
-                "UPDATE events SET published_at = ?, resend = 0 WHERE seq = ?",
-                [(self._clock(), seq) for seq in seqs],
-            )
+            # Only a hint for when to publish again: losing it in a power cut means an early
+            # resend, which the hub ignores, so it is not worth a disk sync per batch.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db.execute("BEGIN")
+                self._db.executemany(
+                    "UPDATE events SET due_at = ? WHERE seq = ?", [(due_at, seq) for seq in seqs]
+                )
+                self._db.execute("COMMIT")
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def forget_published(self) -> None:
         """After a reconnect with a lost session, offer every unacknowledged event again."""
         with self._lock:
-            self._db.execute("UPDATE events SET published_at = NULL")
+            self._db.execute("UPDATE events SET due_at = 0 WHERE acked = 0")
 
     def hub_acked(self, seq: int) -> None:
         """The hub holds every event up to ``seq``; prune those older than the retention."""
@@ -176,6 +186,7 @@ class Outbox:
             last = self._meta("next_seq") - 1
             acked = min(max(current, seq), last)
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'hub_acked'", (acked,))
+            self._db.execute("UPDATE events SET acked = 1 WHERE acked = 0 AND seq <= ?", (acked,))
             self._db.execute(
                 "DELETE FROM events WHERE seq <= ? AND created_at < ?",
                 (acked, self._clock() - self._retention_s),
@@ -188,7 +199,7 @@ class Outbox:
         Events the hub had acknowledged but that are still retained are sent again too."""
         with self._lock:
             count = self._db.execute(
-                "UPDATE events SET published_at = NULL, resend = 1 WHERE seq >= ?", (from_seq,)
+                "UPDATE events SET acked = 0, due_at = 0 WHERE seq >= ?", (from_seq,)
             ).rowcount
         return int(count)
 
@@ -197,8 +208,9 @@ class Outbox:
             last = self._meta("next_seq") - 1
             acked = self._meta("hub_acked")
             oldest = self._db.execute(
-                "SELECT MIN(created_at) FROM events WHERE seq > ?", (acked,)
-            ).fetchone()[0]
+                "SELECT created_at FROM events WHERE seq > ? ORDER BY seq LIMIT 1", (acked,)
+            ).fetchone()
+            oldest = None if oldest is None else oldest[0]
         backlog = last - acked
         age = None if oldest is None else max(0, int(self._clock() - oldest))
         return OutboxStats(

@@ -33,6 +33,7 @@ from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
 from edge.config import MqttSection
+from edge.mqtt_socket import disable_nagle
 from edge.outbox import Outbox
 from edge.wire import (
     HubAck,
@@ -105,6 +106,12 @@ class Uplink:
         self.heartbeat = time.monotonic()
         self.start()
 
+    @property
+    def inflight(self) -> int:
+        """Events handed to the broker and not yet acknowledged by it (PUBACK)."""
+        with self._inflight_lock:
+            return len(self._inflight)
+
     def wake(self) -> None:
         """A new event is in the outbox: drain without waiting for the next tick."""
         self._wake.set()
@@ -124,6 +131,7 @@ class Uplink:
         client.max_inflight_messages_set(self._settings.inflight)
         offline = self._status(False)
         client.will_set(self._topic(TopicKind.STATUS), offline.to_json(), qos=1, retain=True)
+        client.on_socket_open = disable_nagle
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
@@ -177,8 +185,7 @@ class Uplink:
             if now >= next_status:
                 self._publish_status(client, online=True)
                 next_status = now + self._status_every_s
-            self._drain(client)
-            if self._wake.wait(0.05):
+            if not self._drain(client) and self._wake.wait(0.05):
                 self._wake.clear()
         if socket_open:
             self._publish_status(client, online=False)
@@ -187,10 +194,14 @@ class Uplink:
             client.loop(timeout=0.2)
         self.connected = False
 
-    def _drain(self, client: mqtt.Client) -> None:
+    def _drain(self, client: mqtt.Client) -> bool:
+        """Fill the in-flight window from the outbox; True when it is full (more may wait)."""
         with self._inflight_lock:
-            room = self._settings.inflight - len(self._inflight)
-        due = self._outbox.due(room, resend_after_s=self._settings.resend_after_s)
+            window = self._settings.inflight
+            room = window - len(self._inflight)
+        if room < max(1, window // 2) and room < window:
+            return True
+        due = self._outbox.due(room)
         published: list[int] = []
         for event in due:
             info = client.publish(self._topic(TopicKind.WEIGHING), event.payload, qos=1)
@@ -203,7 +214,8 @@ class Uplink:
             with self._inflight_lock:
                 self._inflight.add(info.mid)
             published.append(event.seq)
-        self._outbox.mark_published(published)
+        self._outbox.mark_published(published, resend_after_s=self._settings.resend_after_s)
+        return room <= 0 or len(published) == room
 
     def _publish_status(self, client: mqtt.Client, *, online: bool) -> None:
         payload = self._status(online).to_json()
@@ -235,7 +247,7 @@ class Uplink:
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
-        if self.connected:
+        if self.connected and not self._stop.is_set():
             log.warning("disconnected from broker: %s", reason)
         self.connected = False
         with self._inflight_lock:

@@ -31,6 +31,7 @@ from paho.mqtt.properties import Properties
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from edge.mqtt_socket import disable_nagle
 from edge.wire import (
     HubAck,
     ResendRequest,
@@ -183,6 +184,7 @@ class IngestWorker:
             client.username_pw_set(username, password)
         if self._url.scheme == "mqtts":
             client.tls_set()
+        client.on_socket_open = disable_nagle
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message

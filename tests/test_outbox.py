@@ -51,13 +51,13 @@ def test_events_are_offered_oldest_first_and_again_when_the_hub_stays_silent(
     box = Outbox(tmp_path / "o.sqlite3", station="s", clock=clock)
     for _ in range(5):
         box.append(payload)
-    assert [p.seq for p in box.due(3, resend_after_s=60)] == [1, 2, 3]
-    box.mark_published([1, 2, 3])
-    assert [p.seq for p in box.due(10, resend_after_s=60)] == [4, 5]
-    box.mark_published([4, 5])
-    assert box.due(10, resend_after_s=60) == []
+    assert [p.seq for p in box.due(3)] == [1, 2, 3]
+    box.mark_published([1, 2, 3], resend_after_s=60)
+    assert [p.seq for p in box.due(10)] == [4, 5]
+    box.mark_published([4, 5], resend_after_s=60)
+    assert box.due(10) == []
     clock.now += 61
-    assert [p.seq for p in box.due(10, resend_after_s=60)] == [1, 2, 3, 4, 5]
+    assert [p.seq for p in box.due(10)] == [1, 2, 3, 4, 5]
 
 
 def test_only_the_hubs_ack_releases_events_and_only_after_retention(tmp_path: Path) -> None:
@@ -65,17 +65,17 @@ def test_only_the_hubs_ack_releases_events_and_only_after_retention(tmp_path: Pa
     box = Outbox(tmp_path / "o.sqlite3", station="s", retention_s=3600, clock=clock)
     for _ in range(4):
         box.append(payload)
-    box.mark_published([1, 2, 3, 4])
+    box.mark_published([1, 2, 3, 4], resend_after_s=60)
     box.hub_acked(3)
     assert box.stats().backlog == 1
     clock.now += 120
-    assert [p.seq for p in box.due(10, resend_after_s=60)] == [4]
+    assert [p.seq for p in box.due(10)] == [4]
     assert box.resend_from(2) == 3
-    assert [p.seq for p in box.due(10, resend_after_s=60)] == [2, 3, 4]
-    box.mark_published([2, 3, 4])
+    assert [p.seq for p in box.due(10)] == [2, 3, 4]
+    box.mark_published([2, 3, 4], resend_after_s=60)
     box.hub_acked(4)
     assert box.resend_from(1) == 4
-    assert [p.seq for p in box.due(10, resend_after_s=60)] == [1, 2, 3, 4]
+    assert [p.seq for p in box.due(10)] == [1, 2, 3, 4]
     assert box.stats().backlog == 0
     clock.now += 3600
     box.hub_acked(4)
