@@ -76,7 +76,7 @@ device = "{work / "scanner"}"
 url = "{broker.url}"
 [outbox]
 path = "{work / "outbox.sqlite3"}"
-capacity_events = {max(1000, 2 * args.backlog)}
+capacity_events = {max(200_000, 2 * args.backlog)}
 [display]
 port = 0
 """,

@@ -135,10 +135,26 @@ class MqttSection(_Section):
         return self
 
 
+OFFLINE_DAYS_REQUIRED = 30
+
+
 class OutboxSection(_Section):
+    """The outbox must hold at least 30 days of the station's peak rate without the hub."""
+
     path: Annotated[str, Field(min_length=1)]
     capacity_events: Annotated[int, Field(ge=1000)] = 200_000
+    peak_events_per_day: Annotated[int, Field(ge=1)] = 3_000
     retention_days: Annotated[int, Field(ge=0, le=365)] = 14
+
+    @model_validator(mode="after")
+    def _holds_a_month_offline(self) -> OutboxSection:
+        needed = OFFLINE_DAYS_REQUIRED * self.peak_events_per_day
+        if self.capacity_events < needed:
+            raise ValueError(
+                f"capacity_events {self.capacity_events} holds less than {OFFLINE_DAYS_REQUIRED}"
+                f" days at peak_events_per_day {self.peak_events_per_day}; needs {needed}"
+            )
+        return self
 
 
 class DisplaySection(_Section):

@@ -204,3 +204,14 @@ def test_a_protocol_option_it_does_not_take_is_named(tmp_path: Path) -> None:
     text = GOOD.replace('protocol = "and"', 'protocol = "and"\noptions = { colour = "red" }')
     (problem,) = problems_of(write(tmp_path, "s.toml", text))
     assert "options: protocol 'and' has no setting 'colour'" in problem
+
+
+def test_an_outbox_too_small_for_a_month_offline_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'path = "/var/lib/lumbung/outbox.sqlite3"',
+        'path = "/var/lib/lumbung/outbox.sqlite3"\ncapacity_events = 50000\npeak_events_per_day = 3000',
+    )
+    (problem,) = problems_of(write(tmp_path, "s.toml", text))
+    assert problem.endswith(
+        "outbox: capacity_events 50000 holds less than 30 days at peak_events_per_day 3000; needs 90000"
+    )

@@ -218,3 +218,21 @@ def test_the_hubs_resend_request_is_answered_from_the_retained_window(
     finally:
         uplink.stop()
         hub.stop()
+
+
+def test_the_watchdog_restarts_an_uplink_loop_that_died(
+    broker: MosquittoProcess, registered: Engine, outbox: Outbox
+) -> None:
+    hub = hub_worker(registered, broker)
+    uplink = uplink_for(broker, outbox)
+    uplink.start()
+    try:
+        wait_for(lambda: uplink.connected, 10, "the station connecting")
+        uplink._stop.set()
+        wait_for(lambda: not uplink.alive(), 10, "the loop ending")
+        outbox.append(build)
+        uplink.restart()
+        wait_for(lambda: outbox.stats().hub_acked == 1, 20, "the event sent by the new loop")
+    finally:
+        uplink.stop()
+        hub.stop()
