@@ -93,8 +93,8 @@ def main() -> None:
     broker = MosquittoProcess(BrokerSettings(port=free_port(), data_dir=work / "broker"))
     broker.start()
     try:
-        bare = bare_paho_rate(broker.settings.port, args.events, args.window)
-        ours = uplink_rate(broker.settings.port, work, args.events, args.window)
+        bare = bare_paho_rate(broker.settings.probe_port, args.events, args.window)
+        ours = uplink_rate(broker.settings.probe_port, work, args.events, args.window)
     finally:
         broker.stop()
     result = {
