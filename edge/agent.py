@@ -28,7 +28,7 @@ from edge.drivers.base import LineSettings, Reading, ReadingKind
 from edge.drivers.registry import get_driver, make_parser
 from edge.drivers.stability import CaptureGate, StabilityFilter
 from edge.hid_scanner import HidScanner
-from edge.outbox import Outbox, OutboxFull, Pending
+from edge.outbox import Outbox, OutboxFull, OutboxStorageError, Pending
 from edge.scanner_input import SerialScanFramer, split_aim
 from edge.serial_port import LinkState, SerialLink
 from edge.systemd import notify
@@ -288,6 +288,10 @@ class Agent:
             )
         except OutboxFull:
             self._say("outbox_full")
+            return None
+        except OutboxStorageError as exc:
+            log.error("%s", exc)
+            self._say("outbox_storage")
             return None
         self.uplink.wake()
         fill = self.outbox.stats().fill_pct

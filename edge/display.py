@@ -29,6 +29,7 @@ TONE: Final[dict[str, str]] = {
     "void_refused": "error",
     "unknown_crate_type": "error",
     "outbox_full": "error",
+    "outbox_storage": "error",
     "scale_unplugged": "error",
     "scale_silent": "error",
 }

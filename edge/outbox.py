@@ -25,7 +25,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,10 @@ INSERT OR IGNORE INTO meta VALUES
 
 class OutboxError(Exception):
     """Base of the outbox's errors."""
+
+
+class OutboxStorageError(OutboxError):
+    """The disk under the outbox failed (full, read-only, I/O error); nothing was committed."""
 
 
 class OutboxFull(OutboxError):
@@ -86,6 +91,7 @@ class Outbox:
         clock: Callable[[], float] = time.time,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -109,10 +115,19 @@ class Outbox:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(row[0])
 
+    @contextmanager
+    def _storage(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise OutboxStorageError(
+                f"could not {action} the outbox at {self.path}: {exc}"
+            ) from exc
+
     def append(self, build: Callable[[int, str], bytes], *, capture: bool = False) -> Pending:
         """Commit one event durably.  ``build(seq, event_id)`` makes its payload; a
         ``capture`` also marks the load as captured until ``load_removed``."""
-        with self._lock:
+        with self._lock, self._storage("write to"):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 seq = self._meta("next_seq")
@@ -130,7 +145,8 @@ class Outbox:
                     self._db.execute("UPDATE meta SET value = 1 WHERE key = 'awaiting_unload'")
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
         return Pending(seq, event_id, payload)
 
@@ -160,7 +176,7 @@ class Outbox:
         if not seqs:
             return
         due_at = self._clock() + resend_after_s
-        with self._lock:
+        with self._lock, self._storage("update"):
             # Only a hint for when to publish again: losing it in a power cut means an early
             # resend, which the hub ignores, so it is not worth a disk sync per batch.
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -180,7 +196,7 @@ class Outbox:
 
     def hub_acked(self, seq: int) -> None:
         """The hub holds every event up to ``seq``; prune those older than the retention."""
-        with self._lock:
+        with self._lock, self._storage("update"):
             self._db.execute("BEGIN IMMEDIATE")
             current = self._meta("hub_acked")
             last = self._meta("next_seq") - 1

@@ -3,12 +3,15 @@
 ``add_commands(edge_subparsers)`` registers three subcommands; each sets ``handler`` in its
 defaults, a function taking the parsed arguments and returning the exit code:
 
-* ``decode``: bytes from a capture file (or stdin, e.g. a ``spy://`` dump or a port piped in)
-  through a protocol's parser, one JSON object per reading.  ``--list`` names the protocols.
+* ``decode``: bytes through a protocol's parser, one JSON object per reading: from a capture
+  file or stdin, or live from ``--port`` the way the station reads it (the protocol's line
+  settings or ``--line``, and its weight request sent every ``--poll-ms``).  ``--list`` names
+  the protocols.
 * ``probe PORT``: opens the port (any pyserial URL) at each protocol's factory line settings,
   listens, then sends the polled protocols' weight requests (never zero or tare: probing must
-  not change what the scale shows), and ranks protocols by frames decoded.  It prints the
-  ``[scale]`` block for the station file.
+  not change what the scale shows), and ranks protocols by frames decoded, each with the last
+  reading to compare with the indicator's display.  A line setting the port's driver refuses is
+  skipped with a note.  It prints the ``[scale]`` block for the station file.
 * ``devices``: serial ports with their stable by-id names, USB ids and a guess at what they
   are, and input devices that look like keyboard-wedge scanners.
 
@@ -23,7 +26,10 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
+import termios
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,15 +64,20 @@ USB_GUESSES = {
 SCANNER_WORDS = ("barcode", "scanner", "reader")
 
 _READING_FIELDS = ("kind", "weight", "unit", "grams", "stable", "net")
+# "9600", "9600 8N1", "1200 7O1": how probe prints line settings and --line takes them.
+_LINE = re.compile(
+    r"(?P<baud>[0-9]+)(?:[ -]?(?P<bits>[5-8])(?P<parity>[NEOMS])(?P<stop>1|1\.5|2))?"
+)
 
 
 def add_commands(edge_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``decode``, ``probe`` and ``devices`` under ``lumbung edge``."""
     decode = edge_subparsers.add_parser(
         "decode",
-        help="decode raw scale bytes from a capture file or stdin",
-        description="Feed raw bytes through a protocol's parser and print one JSON object "
-        'per reading: {"kind", "weight", "unit", "grams", "stable", "net"}.',
+        help="decode scale bytes from a capture file, stdin or a live port",
+        description="Feed raw bytes from a capture file, standard input or a live port "
+        "(--port) through a protocol's parser and print one JSON object per reading: "
+        '{"kind", "weight", "unit", "grams", "stable", "net"}.',
     )
     decode.add_argument("--list", action="store_true", help="list the protocols and exit")
     decode.add_argument("--protocol", metavar="NAME", help="protocol name (see --list)")
@@ -81,6 +92,26 @@ def add_commands(edge_subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "--hex", action="store_true", help="the input is a hex dump (whitespace ignored)"
     )
     decode.add_argument("file", nargs="?", help="capture file (default: standard input)")
+    live = decode.add_argument_group("reading a port live")
+    live.add_argument(
+        "--port", metavar="URL", help="read this port (device or pyserial URL) instead of a file"
+    )
+    live.add_argument(
+        "--line",
+        metavar="SETTINGS",
+        help="line settings as probe prints them, e.g. '9600 8N1' or '1200' "
+        "(default: the protocol's)",
+    )
+    live.add_argument(
+        "--seconds", type=float, metavar="SECONDS", help="stop after this long (default: Ctrl-C)"
+    )
+    live.add_argument(
+        "--poll-ms",
+        type=int,
+        default=200,
+        metavar="MS",
+        help="how often to send a polled protocol's weight request (default: 200, as the station)",
+    )
     decode.set_defaults(handler=run_decode)
 
     probe = edge_subparsers.add_parser(
@@ -149,6 +180,23 @@ def reading_json(reading: Reading) -> str:
     return json.dumps(fields)
 
 
+def parse_line(text: str, default: LineSettings) -> LineSettings:
+    """``"9600 7E1"`` (or just the baud rate, keeping ``default``'s other settings)."""
+    match = _LINE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"line settings look like '9600 8N1' or '1200', got {text!r}")
+    if match.group("bits") is None:
+        return LineSettings(
+            int(match.group("baud")), default.bytesize, default.parity, default.stopbits
+        )
+    return LineSettings(
+        int(match.group("baud")),
+        int(match.group("bits")),
+        match.group("parity"),
+        float(match.group("stop")),
+    )
+
+
 def run_decode(args: argparse.Namespace) -> int:
     if args.list:
         for name, spec in DRIVERS.items():
@@ -157,12 +205,19 @@ def run_decode(args: argparse.Namespace) -> int:
     if not args.protocol:
         print("decode: give --protocol NAME (see --list)", file=sys.stderr)
         return EXIT_USAGE
+    if args.port and args.file:
+        print("decode: give a capture file or --port, not both", file=sys.stderr)
+        return EXIT_USAGE
     try:
         settings = dict(_setting(text) for text in args.set)
         parser = make_parser(args.protocol, **settings)
+        spec = get_driver(args.protocol)
+        line = parse_line(args.line, spec.line) if args.line else spec.line
     except (DriverError, ValueError) as exc:
         print(f"decode: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.port:
+        return _decode_port(args, spec, line, parser)
     try:
         with _input(args.file) as stream:
             for chunk in _chunks(stream, hex_dump=args.hex):
@@ -172,6 +227,43 @@ def run_decode(args: argparse.Namespace) -> int:
         print(f"decode: could not read {args.file or 'standard input'}: {exc}", file=sys.stderr)
         return EXIT_NOT_FOUND
     return EXIT_OK
+
+
+def _decode_port(
+    args: argparse.Namespace, spec: DriverSpec, line: LineSettings, parser: FrameParser
+) -> int:
+    """Read ``args.port`` through the station's own serial link until time is up or Ctrl-C.
+
+    The link reports an unplugged or silent port on standard error and keeps retrying, as it
+    does in the station.  Exit 0 once anything was decoded, else 1.
+    """
+    from edge.serial_port import SerialLink
+
+    decoded = 0
+
+    def on_data(data: bytes) -> None:
+        nonlocal decoded
+        for reading in parser.feed(data):
+            decoded += 1
+            print(reading_json(reading), flush=True)
+
+    link = SerialLink(
+        args.port,
+        line,
+        on_data=on_data,
+        poll=spec.poll,
+        poll_s=args.poll_ms / 1000,
+        name="decode",
+    )
+    print(f"decode: reading {args.port} at {_line_text(line)} as {spec.name}", file=sys.stderr)
+    link.start()
+    try:
+        threading.Event().wait(args.seconds)  # no --seconds: until Ctrl-C
+    except KeyboardInterrupt:
+        pass
+    finally:
+        link.stop()
+    return EXIT_OK if decoded else EXIT_NOT_FOUND
 
 
 # --- probe --------------------------------------------------------------------------------
@@ -184,6 +276,7 @@ class _Trial:
     parser: FrameParser
     readings: int = 0
     errors: int = 0
+    last: Reading | None = None
 
 
 def _line_text(line: LineSettings) -> str:
@@ -217,6 +310,7 @@ def _listen(port: Any, trials: list[_Trial], seconds: float) -> None:
                     trial.errors += 1
                 else:
                     trial.readings += 1
+                    trial.last = reading
 
 
 def _probe_line(url: str, line: LineSettings, trials: list[_Trial], seconds: float) -> None:
@@ -233,7 +327,12 @@ def _probe_line(url: str, line: LineSettings, trials: list[_Trial], seconds: flo
     ) as port:
         port.reset_input_buffer()
         _listen(port, trials, seconds / 2)
-        polls = list(dict.fromkeys(t.spec.poll for t in trials if t.spec.poll is not None))
+        # A device that reads lines takes an unterminated request (8217's bare ``W``) as the
+        # start of the next protocol's command, so unterminated requests go last.
+        polls = sorted(
+            dict.fromkeys(t.spec.poll for t in trials if t.spec.poll is not None),
+            key=lambda poll: not poll.endswith((b"\r", b"\n", b"\x03")),
+        )
         for poll in polls:
             port.write(poll)
             _listen(port, trials, seconds / 2 / len(polls))
@@ -249,6 +348,16 @@ def stable_path(port: str, by_id: Path = SERIAL_BY_ID) -> str:
     return port
 
 
+def _reading_text(reading: Reading | None) -> str:
+    """A reading as a technician compares it with the indicator's display."""
+    if reading is None or reading.kind is not ReadingKind.WEIGHT:
+        return "nothing" if reading is None else reading.kind.value
+    if reading.weight is None:
+        return "in motion"
+    motion = {True: "stable", False: "moving", None: "no stable flag"}[reading.stable]
+    return f"{reading.weight} {reading.unit} ({motion})"
+
+
 def run_probe(args: argparse.Namespace) -> int:
     import serial
 
@@ -262,15 +371,18 @@ def run_probe(args: argparse.Namespace) -> int:
         print(f"listening at {_line_text(line)} for {', '.join(t.spec.name for t in trials)}")
         try:
             _probe_line(args.port, line, trials, args.listen)
-        except (serial.SerialException, ValueError) as exc:
+        except serial.SerialException as exc:
             print(f"probe: could not open port {args.port}: {exc}", file=sys.stderr)
             return EXIT_NOT_FOUND
+        except (ValueError, termios.error) as exc:
+            print(f"  the port refused {_line_text(line)} ({exc}); skipped")
+            continue
         tried.extend(trials)
     ranked = sorted((t for t in tried if t.readings), key=lambda t: (-t.readings, t.errors))
     for trial in ranked:
         print(
             f"  {trial.spec.name} at {_line_text(trial.line)}: {trial.readings} readings, "
-            f"{trial.errors} bad frames"
+            f"{trial.errors} bad frames; last: {_reading_text(trial.last)}"
         )
     if not ranked:
         print(
@@ -285,6 +397,8 @@ def run_probe(args: argparse.Namespace) -> int:
         f"baudrate = {best.line.baudrate}\nbytesize = {best.line.bytesize}\n"
         f'parity = "{best.line.parity}"\nstopbits = {best.line.stopbits:g}'
     )
+    if "unit" in best.spec.options:
+        print('unit = "kg"    # for frames without a unit: the unit the indicator shows')
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 
 from edge.config import MqttSection
 from edge.mqtt_socket import disable_nagle
-from edge.outbox import Outbox
+from edge.outbox import Outbox, OutboxError
 from edge.wire import (
     HubAck,
     ResendRequest,
@@ -185,7 +185,13 @@ class Uplink:
             if now >= next_status:
                 self._publish_status(client, online=True)
                 next_status = now + self._status_every_s
-            if not self._drain(client) and self._wake.wait(0.05):
+            try:
+                busy = self._drain(client)
+            except OutboxError as exc:
+                self.last_error = str(exc)
+                log.error("%s", exc)
+                busy = False
+            if not busy and self._wake.wait(0.05):
                 self._wake.clear()
         if socket_open:
             self._publish_status(client, online=False)
@@ -278,3 +284,5 @@ class Uplink:
                 self._publish_status(client, online=True)
         except (ValueError, ValidationError) as exc:
             log.error("ignored a bad message on %s: %s", message.topic, exc)
+        except OutboxError as exc:
+            log.error("could not record %s: %s", message.topic, exc)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from edge.outbox import Outbox, OutboxFull
+from edge.outbox import Outbox, OutboxFull, OutboxStorageError
 
 
 class FakeClock:
@@ -115,3 +118,39 @@ def test_a_capture_is_remembered_until_the_load_comes_off_even_across_a_restart(
     assert reopened.awaiting_unload
     reopened.load_removed()
     assert not Outbox(path, station="s").awaiting_unload
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs, so the outbox meets a really full disk (needs root to mount)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {result.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_refuses_the_new_event_and_keeps_every_old_one(small_disk: Path) -> None:
+    box = Outbox(small_disk / "outbox.sqlite3", station="s")
+    for _ in range(20):
+        box.append(payload)
+    ballast = small_disk / "ballast"
+    with ballast.open("wb") as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * 65536)
+            filler.flush()
+    with pytest.raises(OutboxStorageError, match=r"could not write to the outbox at .*full"):
+        for _ in range(200):
+            box.append(lambda seq, event_id: payload(seq, event_id) * 50)
+    ballast.unlink()
+    assert [p.seq for p in box.due(100)][:20] == list(range(1, 21))
+    assert box.append(payload).seq == box.stats().last_seq
+    box.close()

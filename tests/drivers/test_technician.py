@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from edge.drivers.base import LineSettings
 from edge.drivers.registry import DRIVERS
 from edge.sim.emulators import ScaleState, emulator_for
-from edge.technician import add_commands, scanner_inputs, serial_guess, stable_path
+from edge.technician import add_commands, parse_line, scanner_inputs, serial_guess, stable_path
 
 from . import frames
 
@@ -217,3 +218,22 @@ def test_serial_devices_get_a_guess_from_their_usb_ids(
 def test_devices_lists_what_this_machine_has(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["devices"]) == 0
     assert "serial ports" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("9600 7E1", LineSettings(9600, 7, "E", 1)),
+        ("1200 8N2", LineSettings(1200, 8, "N", 2)),
+        ("4800", LineSettings(4800, 7, "O", 1)),
+        (" 19200-8N1 ", LineSettings(19200, 8, "N", 1)),
+    ],
+)
+def test_line_settings_are_read_the_way_probe_prints_them(text: str, line: LineSettings) -> None:
+    assert parse_line(text, LineSettings(1200, 7, "O", 1)) == line
+
+
+@pytest.mark.parametrize("text", ["", "fast", "9600 9N1", "9600 8X1", "8N1"])
+def test_line_settings_that_are_not_a_baud_rate_and_format_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="9600 8N1"):
+        parse_line(text, LineSettings())
