@@ -244,8 +244,10 @@ class Uplink:
         self.last_error = None
         with self._inflight_lock:
             self._inflight.clear()
-        if not flags.session_present:
-            self._outbox.forget_published()
+        # Whatever was in flight when the link dropped may be lost (a killed broker, a cut
+        # relay): offer every unacknowledged event again now rather than after the resend
+        # timeout.  The hub stores an event once however often it arrives.
+        self._outbox.forget_published()
         client.subscribe(
             [(self._topic(kind), 1) for kind in (TopicKind.ACK, TopicKind.RESEND, TopicKind.CONFIG)]
         )

@@ -42,6 +42,13 @@ def _postgres_admin() -> Engine:
     return engine
 
 
+@pytest.fixture
+def postgres_url() -> str:
+    """The PostgreSQL server's URL, once it is known to answer."""
+    _postgres_admin().dispose()
+    return PG_URL
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL on each of the hub's two databases."""
