@@ -93,7 +93,7 @@ def judge(topic: str, payload: bytes, registry: Mapping[str, str]) -> Verdict:
 def _schema_version(payload: bytes) -> object:
     try:
         document = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return document.get("schema") if isinstance(document, dict) else None
 
