@@ -1,0 +1,582 @@
+"""Orders and demand: what has to move on a planning day, as plain data.
+
+Three kinds of demand reach the planner:
+
+* ``PartnerOrder``: a partner (a supermarket distribution centre, a salad producer) orders a
+  product and grade, in grams or in crates, for delivery in a window on a date.  It is served
+  from hub stock after allocation (``allocation``).
+* ``StapleDelivery``: the state logistics agency's allocation of rice, cooking oil or sugar to
+  a village cooperative, dropped off from the hub.
+* ``VillagePickup``: crates waiting at a village packing station to come to the hub.
+
+Rules:
+
+1. Quantities are integer grams or whole crates, never floats.  A CSV ``kg`` value is read as a
+   decimal and must come to a whole gram.
+2. A CSV file of orders is checked whole: every problem is reported at once, each named by
+   file, line and column (``DataFileError``).  A file with problems yields no orders.
+3. The standing weekly plan generates the same orders for the same week every time, with ids
+   built from the ISO week, the weekday and the standing line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+
+from hub.schedule.errors import DataFileError, FileProblem
+from hub.schedule.messages import Message, message
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+PRIORITIES = range(1, 6)
+"""1 is the most urgent; when the fleet cannot serve everything, urgent stops are kept first."""
+DEFAULT_PRIORITY = 3
+
+
+def require_integers(owner: str, **values: object) -> None:
+    """Raise ``TypeError`` unless every value is an ``int``: quantities are never floats."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{owner}: {name} must be an integer, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A point trucks drive to.  ``approximate`` marks coordinates nobody has surveyed."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    approximate: bool = False
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise ValueError(f"{self.id}: coordinates ({self.lat}, {self.lon}) are off the globe")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """When something may happen on a day: ``opens`` to ``closes``, both included."""
+
+    opens: time
+    closes: time
+
+    def __post_init__(self) -> None:
+        if self.closes < self.opens:
+            raise ValueError(f"window {self} closes before it opens")
+
+    @property
+    def opens_s(self) -> int:
+        return _seconds(self.opens)
+
+    @property
+    def closes_s(self) -> int:
+        return _seconds(self.closes)
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+def _seconds(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product the hub trades, with the crate it travels in."""
+
+    code: str
+    name: str
+    crate_net_g: int
+    crate_tare_g: int
+
+    def __post_init__(self) -> None:
+        require_integers(self.code, crate_net_g=self.crate_net_g, crate_tare_g=self.crate_tare_g)
+        if self.crate_net_g <= 0 or self.crate_tare_g < 0:
+            raise ValueError(f"{self.code}: a crate must hold something and weigh >= 0")
+
+    def crates_for(self, net_g: int) -> int:
+        """Crates needed for ``net_g`` of this product (the last one may be part-full)."""
+        return -(-net_g // self.crate_net_g)
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """A buyer and where it takes deliveries: the address for people, the place for trucks."""
+
+    id: str
+    name: str
+    place: Place
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cooperative:
+    """A village cooperative and the place its packing station is at."""
+
+    id: str
+    name: str
+    place: Place
+    kecamatan: str = ""
+
+
+class Unit(StrEnum):
+    GRAM = "g"
+    CRATE = "crate"
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerOrder:
+    order_id: str
+    partner: Partner
+    product: str
+    grade: str
+    quantity: int
+    unit: Unit
+    delivery_date: date
+    window: TimeWindow
+    priority: int = DEFAULT_PRIORITY
+
+    def __post_init__(self) -> None:
+        require_integers(f"order {self.order_id}", quantity=self.quantity)
+        if self.quantity <= 0:
+            raise ValueError(f"order {self.order_id}: quantity must be positive")
+        if self.priority not in PRIORITIES:
+            raise ValueError(f"order {self.order_id}: priority {self.priority} is not 1-5")
+
+    def quantity_g(self, product: Product) -> int:
+        return self.quantity * product.crate_net_g if self.unit is Unit.CRATE else self.quantity
+
+
+class Staple(StrEnum):
+    RICE = "rice"
+    COOKING_OIL = "cooking_oil"
+    SUGAR = "sugar"
+
+
+@dataclass(frozen=True, slots=True)
+class StapleDelivery:
+    """Staples to drop at a cooperative: sacks and cartons, counted by weight only."""
+
+    ref: str
+    cooperative: Cooperative
+    staple: Staple
+    quantity_g: int
+    delivery_date: date
+    window: TimeWindow
+
+    def __post_init__(self) -> None:
+        require_integers(f"staple delivery {self.ref}", quantity_g=self.quantity_g)
+        if self.quantity_g <= 0:
+            raise ValueError(f"staple delivery {self.ref}: quantity must be positive")
+
+
+@dataclass(frozen=True, slots=True)
+class VillagePickup:
+    """Crates waiting at a cooperative's packing station; ``gross_g`` includes the crates."""
+
+    ref: str
+    cooperative: Cooperative
+    crates: int
+    gross_g: int
+    pickup_date: date
+    window: TimeWindow
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        require_integers(f"pickup {self.ref}", crates=self.crates, gross_g=self.gross_g)
+        if self.crates < 0 or self.gross_g <= 0:
+            raise ValueError(f"pickup {self.ref}: needs a positive weight and >= 0 crates")
+
+
+@dataclass(frozen=True, slots=True)
+class DemandSet:
+    """Orders of all three kinds, e.g. one week's."""
+
+    partner_orders: tuple[PartnerOrder, ...] = ()
+    staple_deliveries: tuple[StapleDelivery, ...] = ()
+    village_pickups: tuple[VillagePickup, ...] = ()
+
+    def on(self, day: date) -> DemandSet:
+        """The part of this demand due on ``day``."""
+        return DemandSet(
+            tuple(o for o in self.partner_orders if o.delivery_date == day),
+            tuple(s for s in self.staple_deliveries if s.delivery_date == day),
+            tuple(p for p in self.village_pickups if p.pickup_date == day),
+        )
+
+    def days(self) -> list[date]:
+        found = {o.delivery_date for o in self.partner_orders}
+        found |= {s.delivery_date for s in self.staple_deliveries}
+        found |= {p.pickup_date for p in self.village_pickups}
+        return sorted(found)
+
+
+# --- the standing weekly plan ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StandingStaple:
+    """A cooperative's weekly staple allocation, split evenly over its drop days."""
+
+    cooperative: Cooperative
+    staple: Staple
+    weekly_g: int
+    weekdays: tuple[int, ...]
+    window: TimeWindow
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPickup:
+    cooperative: Cooperative
+    weekdays: tuple[int, ...]
+    crates: int
+    gross_g: int
+    window: TimeWindow
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StandingOrder:
+    """A partner's regular order; ``line`` names it in the generated order ids."""
+
+    line: str
+    partner: Partner
+    product: str
+    grade: str
+    quantity: int
+    unit: Unit
+    weekdays: tuple[int, ...]
+    window: TimeWindow
+    priority: int = DEFAULT_PRIORITY
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPlan:
+    staples: tuple[StandingStaple, ...] = ()
+    pickups: tuple[StandingPickup, ...] = ()
+    orders: tuple[StandingOrder, ...] = ()
+
+    def week(self, monday: date) -> DemandSet:
+        """The week's orders, Monday ``monday`` to Sunday; the same for the same week."""
+        if monday.weekday() != 0:
+            raise ValueError(f"{monday} is not a Monday")
+        year, week, _ = monday.isocalendar()
+        tag = f"{year}W{week:02d}"
+
+        def day_of(weekday: int) -> tuple[date, str]:
+            return monday + timedelta(days=weekday), f"{tag}-{WEEKDAYS[weekday]}"
+
+        orders = [
+            PartnerOrder(
+                order_id=f"SO-{day_of(wd)[1]}-{line.line}",
+                partner=line.partner,
+                product=line.product,
+                grade=line.grade,
+                quantity=line.quantity,
+                unit=line.unit,
+                delivery_date=day_of(wd)[0],
+                window=line.window,
+                priority=line.priority,
+            )
+            for line in self.orders
+            for wd in sorted(line.weekdays)
+        ]
+        staples = [
+            StapleDelivery(
+                ref=f"ST-{day_of(wd)[1]}-{line.cooperative.id}-{line.staple.value.upper()}",
+                cooperative=line.cooperative,
+                staple=line.staple,
+                quantity_g=share,
+                delivery_date=day_of(wd)[0],
+                window=line.window,
+            )
+            for line in self.staples
+            for wd, share in zip(
+                sorted(line.weekdays), split_evenly(line.weekly_g, len(line.weekdays)), strict=True
+            )
+        ]
+        pickups = [
+            VillagePickup(
+                ref=f"PU-{day_of(wd)[1]}-{line.cooperative.id}",
+                cooperative=line.cooperative,
+                crates=line.crates,
+                gross_g=line.gross_g,
+                pickup_date=day_of(wd)[0],
+                window=line.window,
+                note=line.note,
+            )
+            for line in self.pickups
+            for wd in sorted(line.weekdays)
+        ]
+        return DemandSet(tuple(orders), tuple(staples), tuple(pickups))
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` integer shares that differ by at most one, larger ones first."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+# --- CSV import --------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "order_id",
+    "partner_id",
+    "partner_name",
+    "lat",
+    "lon",
+    "product",
+    "grade",
+    "quantity",
+    "unit",
+    "delivery_date",
+    "window_from",
+    "window_to",
+)
+CSV_OPTIONAL_COLUMNS = ("priority", "address")
+_UNITS = {"g": (Unit.GRAM, 1), "kg": (Unit.GRAM, 1000), "crate": (Unit.CRATE, 1)}
+_UNITS["crates"] = _UNITS["crate"]
+
+
+@dataclass
+class _Row:
+    """One CSV record being read: its cells and the problems found so far."""
+
+    file: str
+    line: int
+    cells: Mapping[str, str]
+    decimal_comma: bool
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def fail(self, column: str, msg: Message) -> None:
+        self.problems.append(FileProblem(self.file, self.line, column, msg))
+
+    def text(self, column: str) -> str | None:
+        value = self.cells.get(column, "").strip()
+        if not value:
+            self.fail(column, message("csv.missing"))
+            return None
+        return value
+
+    def decimal(self, column: str) -> Decimal | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        if self.decimal_comma:
+            value = value.replace(",", ".")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            self.fail(column, message("csv.not_a_number", value=value))
+            return None
+        if not number.is_finite():
+            self.fail(column, message("csv.not_a_number", value=value))
+            return None
+        return number
+
+    def day(self, column: str) -> date | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(column, message("csv.bad_date", value=value))
+            return None
+
+    def clock(self, column: str) -> time | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            self.fail(column, message("csv.bad_time", value=value))
+            return None
+
+
+def read_partner_orders(
+    path: Path,
+    *,
+    products: Mapping[str, Product],
+    grades: Sequence[str],
+) -> list[PartnerOrder]:
+    """Partner orders from a CSV file; raises ``DataFileError`` with every problem in it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        problem = FileProblem(str(path), 0, "(file)", message("csv.unreadable", reason=reason))
+        raise DataFileError([problem]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = FileProblem(str(path), line, "(file)", message("csv.not_utf8"))
+        raise DataFileError([problem]) from exc
+    return parse_partner_orders(text, file=str(path), products=products, grades=grades)
+
+
+def parse_partner_orders(
+    text: str,
+    *,
+    file: str,
+    products: Mapping[str, Product],
+    grades: Sequence[str],
+) -> list[PartnerOrder]:
+    """Partner orders from CSV text; ``file`` names it in errors.
+
+    The first line names the columns (any order, ``CSV_COLUMNS`` required).  A file whose
+    header uses ``;`` is read as the Indonesian spreadsheet export: ``;`` between cells and a
+    decimal comma in numbers.
+    """
+    header_line = text.split("\n", 1)[0]
+    semicolons = header_line.count(";") > header_line.count(",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if semicolons else ",")
+    problems: list[FileProblem] = []
+    header = next(reader, None)
+    if header is None:
+        raise DataFileError([FileProblem(file, 1, "(header)", message("csv.empty"))])
+    columns = [name.strip().lower() for name in header]
+    known = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
+    for name in columns:
+        if name not in known:
+            problems.append(
+                FileProblem(file, 1, name, message("csv.unknown_column", known=", ".join(known)))
+            )
+    for name in CSV_COLUMNS:
+        if name not in columns:
+            problems.append(FileProblem(file, 1, name, message("csv.missing_column")))
+    if problems:
+        raise DataFileError(problems)
+
+    orders: list[PartnerOrder] = []
+    first_line_of: dict[str, int] = {}
+    partners: dict[str, tuple[Partner, int]] = {}
+    line = 2
+    for record in reader:
+        row_line, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(columns):
+            count = len(record)
+            problems.append(
+                FileProblem(
+                    file,
+                    row_line,
+                    "(row)",
+                    message("csv.cell_count", found=count, expected=len(columns)),
+                )
+            )
+            continue
+        row = _Row(file, row_line, dict(zip(columns, record, strict=True)), semicolons)
+        order = _order_from(row, products=products, grades=grades, partners=partners)
+        problems.extend(row.problems)
+        if order is None:
+            continue
+        if (earlier := first_line_of.get(order.order_id)) is not None:
+            problems.append(
+                FileProblem(file, row_line, "order_id", message("csv.duplicate", line=earlier))
+            )
+            continue
+        first_line_of[order.order_id] = row_line
+        orders.append(order)
+    if problems:
+        raise DataFileError(problems)
+    return orders
+
+
+def _order_from(
+    row: _Row,
+    *,
+    products: Mapping[str, Product],
+    grades: Sequence[str],
+    partners: dict[str, tuple[Partner, int]],
+) -> PartnerOrder | None:
+    order_id = row.text("order_id")
+    partner = _partner_from(row, partners)
+    product = row.text("product")
+    if product is not None and product not in products:
+        row.fail(
+            "product", message("csv.unknown_product", value=product, known=", ".join(products))
+        )
+    grade = row.text("grade")
+    if grade is not None and grade not in grades:
+        row.fail("grade", message("csv.unknown_grade", value=grade, known=", ".join(grades)))
+    quantity = _quantity_from(row)
+    delivery_date = row.day("delivery_date")
+    opens, closes = row.clock("window_from"), row.clock("window_to")
+    if opens is not None and closes is not None and closes < opens:
+        row.fail("window_to", message("csv.window_reversed", opens=f"{opens:%H:%M}"))
+    priority = DEFAULT_PRIORITY
+    if raw_priority := row.cells.get("priority", "").strip():
+        if raw_priority.isdigit() and int(raw_priority) in PRIORITIES:
+            priority = int(raw_priority)
+        else:
+            row.fail("priority", message("csv.bad_priority", value=raw_priority))
+    if row.problems:
+        return None
+    assert order_id and partner and product and grade and quantity and delivery_date
+    assert opens is not None and closes is not None
+    return PartnerOrder(
+        order_id=order_id,
+        partner=partner,
+        product=product,
+        grade=grade,
+        quantity=quantity[0],
+        unit=quantity[1],
+        delivery_date=delivery_date,
+        window=TimeWindow(opens, closes),
+        priority=priority,
+    )
+
+
+def _partner_from(row: _Row, partners: dict[str, tuple[Partner, int]]) -> Partner | None:
+    partner_id = row.text("partner_id")
+    name = row.text("partner_name")
+    lat, lon = row.decimal("lat"), row.decimal("lon")
+    if lat is not None and not -90 <= lat <= 90:
+        row.fail("lat", message("csv.off_the_globe", value=str(lat)))
+        lat = None
+    if lon is not None and not -180 <= lon <= 180:
+        row.fail("lon", message("csv.off_the_globe", value=str(lon)))
+        lon = None
+    if partner_id is None or name is None or lat is None or lon is None:
+        return None
+    place = Place(partner_id, name, float(lat), float(lon))
+    partner = Partner(partner_id, name, place, row.cells.get("address", "").strip())
+    known = partners.get(partner_id)
+    if known is None:
+        partners[partner_id] = (partner, row.line)
+        return partner
+    if (known[0].place.lat, known[0].place.lon) != (place.lat, place.lon):
+        row.fail("lat", message("csv.partner_moved", partner=partner_id, line=known[1]))
+        return None
+    return known[0]
+
+
+def _quantity_from(row: _Row) -> tuple[int, Unit] | None:
+    amount = row.decimal("quantity")
+    unit_text = row.text("unit")
+    unit = _UNITS.get(unit_text.lower()) if unit_text else None
+    if unit_text is not None and unit is None:
+        row.fail("unit", message("csv.unknown_unit", value=unit_text, known="g, kg, crate"))
+    if amount is None or unit is None:
+        return None
+    whole = amount * unit[1]
+    if whole != whole.to_integral_value():
+        key = "csv.part_crate" if unit[0] is Unit.CRATE else "csv.part_gram"
+        row.fail("quantity", message(key, value=str(amount)))
+        return None
+    if whole <= 0:
+        row.fail("quantity", message("csv.not_positive", value=str(amount)))
+        return None
+    return int(whole), unit[0]
