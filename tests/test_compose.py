@@ -32,7 +32,24 @@ def compose() -> dict[str, object]:
 def test_compose_runs_broker_database_hub_and_a_station(compose: dict[str, object]) -> None:
     services = compose["services"]
     assert isinstance(services, dict)
-    assert set(services) == {"mosquitto", "postgres", "hub", "station"}
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"mosquitto", "postgres", "hub", "station"}
+
+
+def test_the_cluster_profile_adds_a_two_node_emqx_cluster() -> None:
+    binary = shutil.which("docker-compose")
+    assert binary is not None
+    result = subprocess.run(
+        [binary, "-f", str(ROOT / "docker-compose.yml"), "--profile", "cluster", "config"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    services = yaml.safe_load(result.stdout)["services"]
+    assert {"emqx1", "emqx2"} <= set(services)
+    seeds = services["emqx1"]["environment"]["EMQX_CLUSTER__STATIC__SEEDS"]
+    assert "emqx@emqx2.lumbung" in seeds
 
 
 def test_every_file_compose_mounts_or_builds_from_exists(compose: dict[str, object]) -> None:
