@@ -508,6 +508,11 @@ def main() -> None:
         drained = soak.drain(180)
         result = soak.verdict()
         result["drained"] = drained
+        result["undrained"] = {
+            s.id: list(s.acked_and_last())
+            for s in soak.stations
+            if s.acked_and_last()[0] < s.acked_and_last()[1]
+        }
     finally:
         soak.stop()
     print(

@@ -11,6 +11,12 @@ Rules:
    highest contiguous ``seq`` the database holds, and asks for a resend when a hole persists.
 4. Several workers may share one subscription (``$share/{group}/…``) with no coordination:
    every write is idempotent, and the contiguous ``seq`` is recomputed from the table.
+5. Every status a station reports is kept (``station_status_history``) besides the latest
+   (``station_status``), for uptime and backlog over a period.
+6. A projector thread turns what is stored and contiguous into weighings, lots and stock moves
+   (``hub.services.projection``) in its own transactions.  Storing and acknowledging come
+   first: the projector works while the writer has been idle for ``project_idle_s``; during a
+   burst it projects one batch every ``project_max_lag_s`` and catches up when the burst ends.
 """
 
 from __future__ import annotations
@@ -19,16 +25,17 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edge.mqtt_socket import disable_nagle
@@ -40,7 +47,14 @@ from edge.wire import (
     subscription,
     topic,
 )
-from hub.db.models import DeadLetter, Station, StationEvent, StationProgress, StationStatusRow
+from hub.db.models import (
+    DeadLetter,
+    Station,
+    StationEvent,
+    StationProgress,
+    StationStatusHistory,
+    StationStatusRow,
+)
 from hub.domain.ingest import (
     UNREGISTERED,
     AcceptedEvent,
@@ -50,6 +64,8 @@ from hub.domain.ingest import (
     advance_contiguous,
     judge,
 )
+from hub.services.projection import project_pending
+from hub.services.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +107,37 @@ def event_row(event: WeighingEvent, received_at: datetime) -> dict[str, Any]:
     }
 
 
+_EVENT_COLUMNS: Final = tuple(
+    column.name for column in StationEvent.__table__.columns if column.name != "id"
+)
+_TIME_COLUMNS: Final = frozenset({"station_time", "received_at"})
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """How SQLAlchemy's SQLite ``DateTime`` stores a time; the hub stores UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _insert_ignoring_duplicates(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StationEvent).on_conflict_do_nothing(index_elements=["event_id"])
-    connection.execute(statement, rows)
+    """One ``executemany`` straight to the driver: this is the hot path of ingest, and
+    SQLAlchemy's per-parameter processing would cost a fifth of the writer's time."""
+    postgres = connection.dialect.name == "postgresql"
+    marks = ", ".join(["%s" if postgres else "?"] * len(_EVENT_COLUMNS))
+    statement = (
+        f"INSERT INTO station_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({marks}) "
+        "ON CONFLICT (event_id) DO NOTHING"
+    )
+    if postgres:
+        values = [tuple(row[name] for name in _EVENT_COLUMNS) for row in rows]
+    else:
+        values = [
+            tuple(
+                _sqlite_time(row[name]) if name in _TIME_COLUMNS else row[name]
+                for name in _EVENT_COLUMNS
+            )
+            for row in rows
+        ]
+    connection.exec_driver_sql(statement, values)
 
 
 def _upsert_status(connection: Connection, row: dict[str, Any]) -> None:
@@ -109,43 +152,56 @@ def _upsert_status(connection: Connection, row: dict[str, Any]) -> None:
 
 def refresh_contiguous(connection: Connection, station: str) -> tuple[int, int]:
     """Advance the station's stored contiguous seq; return it and the highest seq stored."""
+    return refresh_contiguous_many(connection, [station])[station]
+
+
+def refresh_contiguous_many(
+    connection: Connection, stations: Collection[str]
+) -> dict[str, tuple[int, int]]:
+    """``refresh_contiguous`` for several stations in a fixed number of statements."""
+    names = sorted(set(stations))
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     connection.execute(
-        dialect.insert(StationProgress)
-        .values(station_id=station, contiguous_seq=0)
-        .on_conflict_do_nothing(index_elements=["station_id"])
+        dialect.insert(StationProgress).on_conflict_do_nothing(index_elements=["station_id"]),
+        [{"station_id": name, "contiguous_seq": 0, "projected_seq": 0} for name in names],
     )
-    current = connection.execute(
-        select(StationProgress.contiguous_seq).where(StationProgress.station_id == station)
-    ).scalar_one()
-    while True:
-        seqs = (
-            connection.execute(
-                select(StationEvent.seq)
-                .where(StationEvent.station_id == station, StationEvent.seq > current)
-                .order_by(StationEvent.seq)
-                .limit(5000)
+    current = {
+        name: seq
+        for name, seq in connection.execute(
+            select(StationProgress.station_id, StationProgress.contiguous_seq).where(
+                StationProgress.station_id.in_(names)
             )
-            .scalars()
-            .all()
         )
-        advanced = advance_contiguous(current, seqs)
-        if advanced == current or len(seqs) < 5000 or advanced < seqs[-1]:
-            current = advanced
-            break
-        current = advanced
-    connection.execute(
-        update(StationProgress)
-        .where(StationProgress.station_id == station, StationProgress.contiguous_seq < current)
-        .values(contiguous_seq=current)
-    )
-    highest = connection.execute(
-        select(StationEvent.seq)
-        .where(StationEvent.station_id == station)
-        .order_by(StationEvent.seq.desc())
-        .limit(1)
-    ).scalar()
-    return current, int(highest or 0)
+    }
+    above: dict[str, list[int]] = {name: [] for name in names}
+    for name, seq in connection.execute(
+        select(StationEvent.station_id, StationEvent.seq)
+        .join(StationProgress, StationProgress.station_id == StationEvent.station_id)
+        .where(
+            StationEvent.station_id.in_(names),
+            StationEvent.seq > StationProgress.contiguous_seq,
+        )
+        .order_by(StationEvent.station_id, StationEvent.seq)
+    ):
+        above[name].append(seq)
+    found: dict[str, tuple[int, int]] = {}
+    advanced: list[dict[str, Any]] = []
+    for name in names:
+        contiguous = advance_contiguous(current[name], above[name])
+        found[name] = (contiguous, max([contiguous, *above[name][-1:]]))
+        if contiguous > current[name]:
+            advanced.append({"name": name, "seq": contiguous})
+    if advanced:
+        connection.execute(
+            update(StationProgress)
+            .where(
+                StationProgress.station_id == bindparam("name"),
+                StationProgress.contiguous_seq < bindparam("seq"),
+            )
+            .values(contiguous_seq=bindparam("seq")),
+            advanced,
+        )
+    return found
 
 
 class IngestWorker:
@@ -160,6 +216,9 @@ class IngestWorker:
         flush_s: float = 0.05,
         username: str | None = None,
         password: str | None = None,
+        project: bool = True,
+        project_idle_s: float = 0.25,
+        project_max_lag_s: float = 10.0,
     ) -> None:
         self._engine = engine
         self._url = urlsplit(mqtt_url)
@@ -191,6 +250,15 @@ class IngestWorker:
         client.reconnect_delay_set(1, 30)
         self._client = client
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self._project_idle_s = project_idle_s
+        self._project_max_lag_s = project_max_lag_s
+        self._last_store = 0.0
+        self._stored_since_projection = threading.Event()
+        self._projector = (
+            threading.Thread(target=self._project_loop, name="ingest-projector", daemon=True)
+            if project
+            else None
+        )
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -205,12 +273,43 @@ class IngestWorker:
         )
         self._client.loop_start()
         self._writer.start()
+        if self._projector is not None:
+            self._projector.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._writer.join(timeout=10)
+        if self._projector is not None:
+            self._stored_since_projection.set()
+            self._projector.join(timeout=30)
         self._client.disconnect()
         self._client.loop_stop()
+
+    def _project_loop(self) -> None:
+        uow = SqlAlchemyUnitOfWork(self._engine)
+        projected_at = time.monotonic()
+        while not self._stop.is_set():
+            self._stored_since_projection.wait(self._project_max_lag_s)
+            self._stored_since_projection.clear()
+            while (
+                not self._stop.is_set()
+                and time.monotonic() - self._last_store < self._project_idle_s
+                and time.monotonic() - projected_at < self._project_max_lag_s
+            ):
+                self._stop.wait(self._project_idle_s)
+            try:
+                project_pending(uow, keep_going=self._writer_idle)
+            except Exception:
+                log.exception("projecting stored events failed; retrying")
+                self._stop.wait(self._project_idle_s)
+                self._stored_since_projection.set()
+            projected_at = time.monotonic()
+
+    def _writer_idle(self) -> bool:
+        idle = time.monotonic() - self._last_store >= self._project_idle_s
+        if not idle:
+            self._stored_since_projection.set()
+        return idle and not self._stop.is_set()
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
@@ -267,6 +366,9 @@ class IngestWorker:
             if message.qos > 0:
                 self._client.ack(message.mid, message.qos)
         self._publish_progress(touched)
+        self._last_store = time.monotonic()
+        if touched:
+            self._stored_since_projection.set()
 
     def _load_registry(self, connection: Connection) -> None:
         rows = connection.execute(select(Station.id, Station.coop_id)).all()
@@ -277,6 +379,7 @@ class IngestWorker:
         events: dict[str, dict[str, Any]] = {}
         statuses: dict[str, dict[str, Any]] = {}
         dead: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
         with self._engine.begin() as connection:
             verdicts = [judge(m.topic, m.payload, self._registry) for m in batch]
             if any(isinstance(v, Rejected) and v.reason.endswith(UNREGISTERED) for v in verdicts):
@@ -296,6 +399,15 @@ class IngestWorker:
                         "clock_synced": status.clock_synced,
                         "payload": status.model_dump_json(by_alias=True),
                     }
+                    history.append(
+                        {
+                            "station_id": status.station,
+                            "at": now,
+                            "online": status.online,
+                            "backlog": status.backlog,
+                            "clock_synced": status.clock_synced,
+                        }
+                    )
                 elif isinstance(verdict, Rejected):
                     dead.append(
                         {
@@ -309,14 +421,16 @@ class IngestWorker:
                 _insert_ignoring_duplicates(connection, list(events.values()))
             for row in statuses.values():
                 _upsert_status(connection, row)
+            if history:
+                connection.execute(insert(StationStatusHistory), history)
             if dead:
                 connection.execute(insert(DeadLetter), dead)
-            touched: dict[str, tuple[str, int, int]] = {}
-            for row in events.values():
-                station = row["station_id"]
-                if station not in touched:
-                    contiguous, highest = refresh_contiguous(connection, station)
-                    touched[station] = (row["coop_id"], contiguous, highest)
+            coops = {row["station_id"]: row["coop_id"] for row in events.values()}
+            progress = refresh_contiguous_many(connection, coops) if coops else {}
+            touched = {
+                station: (coops[station], contiguous, highest)
+                for station, (contiguous, highest) in progress.items()
+            }
         self.stored += len(events)
         self.dead_lettered += len(dead)
         for reason in {d["reason"] for d in dead}:

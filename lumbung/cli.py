@@ -107,6 +107,26 @@ def _hub_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hub_trace(args: argparse.Namespace) -> int:
+    from hub.db.engine import NotMigratedError, make_engine, require_migrated
+    from hub.domain.trace import UnknownCodeError
+    from hub.services.trace import trace_code
+    from hub.services.unit_of_work import SqlAlchemyUnitOfWork
+    from hub.terminal import render_trace
+
+    engine = make_engine(args.db)
+    try:
+        require_migrated(engine)
+        found = trace_code(SqlAlchemyUnitOfWork(engine), args.code)
+    except (NotMigratedError, UnknownCodeError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    sys.stdout.write(render_trace(found))
+    return 0
+
+
 def _sim_scale(args: argparse.Namespace) -> int:
     from edge.sim.devices import serve_scale
 
@@ -191,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
     register.add_argument("files", nargs="+", metavar="FILE")
+    trace = _add(
+        hub_commands,
+        "trace",
+        _hub_trace,
+        "trace a label code back to the farmers and forward to the partners",
+    )
+    trace.add_argument("code", help="crate id, lot id, dispatch code, SSCC or GS1 code or URI")
+    trace.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
 
     from labels.cli import add_commands as add_label_commands
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from hub.api import weighings
+from hub.api import errors, reports, stock, trace, weighings
 from hub.web import pages
 
 
@@ -23,7 +23,11 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="Lumbung hub", version="0.1.0")
     app.state.engine = engine
     app.add_exception_handler(RequestValidationError, _validation_error)
+    errors.install(app)
     app.include_router(weighings.router)
+    app.include_router(trace.router)
+    app.include_router(stock.router)
+    app.include_router(reports.router)
     app.include_router(pages.router)
 
     @app.get("/healthz", tags=["ops"])

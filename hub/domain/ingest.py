@@ -69,9 +69,6 @@ def judge(topic: str, payload: bytes, registry: Mapping[str, str]) -> Verdict:
         return Rejected(f"station {station!r} belongs to coop {registered_coop!r}, not {coop!r}")
     if not payload and kind is TopicKind.STATUS:
         return Ignored()
-    version = _schema_version(payload)
-    if version is not None and version != SCHEMA_VERSION:
-        return Rejected(f"schema version {version!r} is not supported (hub knows {SCHEMA_VERSION})")
     try:
         if kind is TopicKind.STATUS:
             status = StationStatus.model_validate_json(payload)
@@ -82,6 +79,11 @@ def judge(topic: str, payload: bytes, registry: Mapping[str, str]) -> Verdict:
             identity = (event.coop, event.station)
             verdict = AcceptedEvent(event)
     except ValidationError as exc:
+        version = _schema_version(payload)
+        if version is not None and version != SCHEMA_VERSION:
+            return Rejected(
+                f"schema version {version!r} is not supported (hub knows {SCHEMA_VERSION})"
+            )
         return Rejected(f"payload does not match the wire contract: {_summary(exc)}")
     if identity != (coop, station):
         return Rejected(

@@ -1,0 +1,84 @@
+"""``/api/v1/trace`` and ``/api/v1/recalls``: where a label's produce came from and went, and
+recalls that block it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel, Field
+
+from hub.api.deps import get_uow
+from hub.api.schemas import RecallOut, TraceOut, trace_json
+from hub.api.time import aware, hub_today
+from hub.domain.trace import RecallScope
+from hub.services import trace as service
+from hub.services.unit_of_work import AbstractUnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["trace"])
+Uow = Annotated[AbstractUnitOfWork, Depends(get_uow)]
+
+
+@router.get(
+    "/trace/{code:path}",
+    response_model=TraceOut,
+    summary="Trace any label code backward and forward (role: viewer)",
+)
+def trace_code(uow: Uow, code: Annotated[str, Path(max_length=512)]) -> Response:
+    """``code`` is a crate id, lot id, dispatch code, SSCC, GS1 element string or GS1 Digital
+    Link URI, URL-encoded where it holds ``/`` or ``?``."""
+    return Response(trace_json(service.trace_code(uow, code)), media_type="application/json")
+
+
+class RecallIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    operator: str = Field(min_length=1, max_length=64)
+    lot: str | None = Field(default=None, max_length=128)
+    member: str | None = Field(default=None, max_length=128)
+    station: str | None = Field(default=None, max_length=64)
+    from_time: datetime | None = Field(default=None, alias="from")
+    to_time: datetime | None = Field(default=None, alias="to")
+
+
+class ReleaseIn(BaseModel):
+    operator: str = Field(min_length=1, max_length=64)
+
+
+@router.post(
+    "/recalls",
+    response_model=RecallOut,
+    status_code=201,
+    summary="Recall a lot, member, station or time range and block its stock (role: admin)",
+)
+def create_recall(uow: Uow, body: RecallIn) -> RecallOut:
+    scope = RecallScope(
+        lot=body.lot,
+        member=body.member,
+        station=body.station,
+        from_time=aware(body.from_time),
+        to_time=aware(body.to_time),
+    )
+    report = service.create_recall(
+        uow, scope=scope, reason=body.reason, operator=body.operator, at=datetime.now(UTC)
+    )
+    return RecallOut.of(report, hub_today())
+
+
+@router.get(
+    "/recalls/{recall_id}",
+    response_model=RecallOut,
+    summary="What a recall affects, as of now (role: viewer)",
+)
+def get_recall(uow: Uow, recall_id: int) -> RecallOut:
+    return RecallOut.of(service.recall_report(uow, recall_id), hub_today())
+
+
+@router.post(
+    "/recalls/{recall_id}/release",
+    response_model=RecallOut,
+    summary="Release a recall: its stock may be allocated and picked again (role: admin)",
+)
+def release_recall(uow: Uow, recall_id: int, body: ReleaseIn) -> RecallOut:
+    report = service.release_recall(uow, recall_id, operator=body.operator, at=datetime.now(UTC))
+    return RecallOut.of(report, hub_today())
