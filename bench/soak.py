@@ -505,7 +505,7 @@ def main() -> None:
             station.packing.clear()
             if station.packer is not None:
                 station.packer.stop()
-        drained = soak.drain(180)
+        drained = soak.drain(300)
         result = soak.verdict()
         result["drained"] = drained
         result["undrained"] = {

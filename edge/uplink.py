@@ -48,6 +48,9 @@ from edge.wire import (
 log = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 30 * 86400
+MAX_BACKOFF_S = 30.0
+"""Reconnect attempts slow down to one every 30 s (±50 % jitter): cheap on a village link, and
+a station is back within about half a minute of its network returning."""
 STALE_LOOP_S = 30.0
 
 
@@ -169,14 +172,14 @@ class Uplink:
                     self.last_error = f"cannot reach broker {host}:{port}: {exc}"
                     log.warning("%s; retrying in %.0f s", self.last_error, backoff)
                     stop.wait(backoff * random.uniform(0.5, 1.5))
-                    backoff = min(backoff * 2, 60.0)
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
                     continue
             rc = client.loop(timeout=0.05)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 socket_open = False
                 self.connected = False
                 stop.wait(backoff * random.uniform(0.5, 1.5))
-                backoff = min(backoff * 2, 60.0)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             if not self.connected:
                 continue
