@@ -281,6 +281,14 @@ class Agent:
         )
         return event.to_json()
 
+    def _forget_capture(self) -> None:
+        """The load came off; on a failing disk the workflow still moves on (at worst a
+        restarted agent waits for one more empty reading)."""
+        try:
+            self.outbox.load_removed()
+        except OutboxStorageError as exc:
+            log.error("%s", exc)
+
     def _commit(self, *, capture: bool = False, **fields: object) -> Pending | None:
         try:
             pending = self.outbox.append(
@@ -407,7 +415,7 @@ class Agent:
                     notify("WATCHDOG=1")
                 for event in events:
                     if isinstance(event, LoadRemoved) and self.workflow.state is State.AWAIT_UNLOAD:
-                        self.outbox.load_removed()
+                        self._forget_capture()
                     for output in self.workflow.handle(event):
                         self.carry_out(output)
                     settled = self._watcher.settled

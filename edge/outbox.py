@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +120,9 @@ class Outbox:
         try:
             yield
         except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise OutboxStorageError(
                 f"could not {action} the outbox at {self.path}: {exc}"
             ) from exc
@@ -156,7 +159,7 @@ class Outbox:
             return self._meta("awaiting_unload") == 1
 
     def load_removed(self) -> None:
-        with self._lock:
+        with self._lock, self._storage("update"):
             self._db.execute("UPDATE meta SET value = 0 WHERE key = 'awaiting_unload'")
 
     def due(self, limit: int) -> list[Pending]:
@@ -191,7 +194,7 @@ class Outbox:
 
     def forget_published(self) -> None:
         """After a reconnect with a lost session, offer every unacknowledged event again."""
-        with self._lock:
+        with self._lock, self._storage("update"):
             self._db.execute("UPDATE events SET due_at = 0 WHERE acked = 0")
 
     def hub_acked(self, seq: int) -> None:
@@ -213,7 +216,7 @@ class Outbox:
         """The hub asks again for events from ``from_seq``; returns how many are still held.
 
         Events the hub had acknowledged but that are still retained are sent again too."""
-        with self._lock:
+        with self._lock, self._storage("update"):
             count = self._db.execute(
                 "UPDATE events SET acked = 0, due_at = 0 WHERE seq >= ?", (from_seq,)
             ).rowcount

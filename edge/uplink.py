@@ -250,7 +250,10 @@ class Uplink:
         # Whatever was in flight when the link dropped may be lost (a killed broker, a cut
         # relay): offer every unacknowledged event again now rather than after the resend
         # timeout.  The hub stores an event once however often it arrives.
-        self._outbox.forget_published()
+        try:
+            self._outbox.forget_published()
+        except OutboxError as exc:
+            log.error("%s; unacknowledged events go out again after the resend timeout", exc)
         client.subscribe(
             [(self._topic(kind), 1) for kind in (TopicKind.ACK, TopicKind.RESEND, TopicKind.CONFIG)]
         )
