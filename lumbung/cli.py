@@ -127,6 +127,63 @@ def _hub_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hub_create_admin(args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub.auth.domain import AuthError, Role
+    from hub.auth.store import AuthStore
+    from hub.db.engine import NotMigratedError, make_engine, require_migrated
+
+    if args.password_file:
+        password = Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("password again: ") != password:
+            print("the two passwords differ; nothing was created", file=sys.stderr)
+            return 2
+    engine = make_engine(args.db)
+    try:
+        require_migrated(engine)
+        account = AuthStore(engine).create_account(
+            username=args.username,
+            password=password,
+            role=Role.ADMIN,
+            actor=f"cli:{getpass.getuser()}",
+        )
+    except (NotMigratedError, AuthError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"created admin account {account.username}")
+    return 0
+
+
+def _hub_create_token(args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub.auth.domain import AuthError, Role
+    from hub.auth.store import AuthStore
+    from hub.db.engine import NotMigratedError, make_engine, require_migrated
+
+    engine = make_engine(args.db)
+    try:
+        require_migrated(engine)
+        token, record = AuthStore(engine).create_token(
+            name=args.name, role=Role.parse(args.role), actor=f"cli:{getpass.getuser()}"
+        )
+    except (NotMigratedError, AuthError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"created {record.role} API token {record.name!r} (id {record.id}); "
+        f"it is shown only this once: {token}"
+    )
+    return 0
+
+
 def _sim_scale(args: argparse.Namespace) -> int:
     from edge.sim.devices import serve_scale
 
@@ -219,6 +276,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("code", help="crate id, lot id, dispatch code, SSCC or GS1 code or URI")
     trace.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
+    create_admin = _add(
+        hub_commands, "create-admin", _hub_create_admin, "create an admin account for the pages"
+    )
+    create_admin.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
+    create_admin.add_argument("--username", required=True, help="the new account's username")
+    create_admin.add_argument(
+        "--password-file", help="read the password from this file instead of asking for it"
+    )
+    create_token = _add(
+        hub_commands,
+        "create-token",
+        _hub_create_token,
+        "create an API token for an integration; prints it once, as the last word",
+    )
+    create_token.add_argument(
+        "--role", required=True, choices=["viewer", "operator", "admin"], help="what it may do"
+    )
+    create_token.add_argument("--db", default=DEFAULT_DB, help="database URL or SQLite file")
+    create_token.add_argument("--name", default="integration", help="what the token is for")
 
     from labels.cli import add_commands as add_label_commands
 

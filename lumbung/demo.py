@@ -9,6 +9,7 @@ process dies, so nothing is left behind.
 from __future__ import annotations
 
 import ctypes
+import secrets
 import signal
 import subprocess
 import sys
@@ -120,6 +121,27 @@ def _wait_for_http(url: str, timeout_s: float) -> bool:
     return False
 
 
+DEMO_ADMIN = "admin"
+
+
+def _demo_admin(db: Path, workdir: Path) -> tuple[str, str]:
+    """The demo's admin account and its password, made on the first run and kept in the
+    workdir (readable by its owner only) so a restarted demo signs in the same way."""
+    secret = workdir / "admin-password"
+    if not secret.exists():
+        secret.touch(mode=0o600)
+        secret.write_text(secrets.token_urlsafe(12) + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "lumbung.cli", "hub", "create-admin", "--db", str(db)]
+    created = subprocess.run(
+        [*command, "--username", DEMO_ADMIN, "--password-file", str(secret)],
+        capture_output=True,
+        text=True,
+    )
+    if created.returncode != 0 and "is taken" not in created.stderr:
+        raise RuntimeError(f"could not create the demo's admin account: {created.stderr.strip()}")
+    return DEMO_ADMIN, secret.read_text(encoding="utf-8").strip()
+
+
 def run_demo(*, stations: int, port: int, workdir: Path) -> int:
     from edge.config import load_configs
 
@@ -172,6 +194,7 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        username, password = _demo_admin(db, workdir)
         children.spawn(
             "hub", "hub", "serve", "--db", str(db), "--mqtt", broker.url, "--port", str(port)
         )
@@ -194,6 +217,7 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
             print(f"the hub did not start; see {logs / 'hub.log'}", file=sys.stderr)
             return 1
         print(f"hub: {url}  (API: {url}api/v1/weighings, docs: {url}docs)", flush=True)
+        print(f"sign in as {username!r} with password {password!r}", flush=True)
         print(f"stations: {', '.join(s for s, *_ in configs)}; logs in {logs}", flush=True)
         displays = ", ".join(f"http://127.0.0.1:{port + 1 + n}/" for n in range(len(configs)))
         print(f"station displays (what the packers see): {displays}", flush=True)

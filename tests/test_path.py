@@ -64,8 +64,12 @@ def wait_for(check: Callable[[], bool], timeout_s: float, what: str) -> None:
     raise AssertionError(f"{what} did not happen within {timeout_s} s")
 
 
-def get_json(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=5) as response:
+def authorised(url: str, token: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+
+
+def get_json(url: str, token: str) -> dict[str, object]:
+    with urllib.request.urlopen(authorised(url, token), timeout=5) as response:
         document: dict[str, object] = json.load(response)
         return document
 
@@ -114,6 +118,13 @@ def test_a_weighing_travels_from_the_scale_to_the_hub(
     config = write_station(tmp_path, broker.url)
     subprocess.run(lumbung("hub", "db", "upgrade", "--db", db_url), check=True)
     subprocess.run(lumbung("hub", "register-stations", "--db", db_url, str(config)), check=True)
+    created = subprocess.run(
+        lumbung("hub", "create-token", "--role", "viewer", "--db", db_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = created.stdout.split()[-1]
     port = free_port()
     processes.start(
         "hub", "hub", "serve", "--db", db_url, "--mqtt", broker.url, "--port", str(port)
@@ -131,7 +142,7 @@ def test_a_weighing_travels_from_the_scale_to_the_hub(
 
     def arrived() -> bool:
         try:
-            return len(get_json(api)["items"]) >= len(CRATES)  # type: ignore[arg-type]
+            return len(get_json(api, token)["items"]) >= len(CRATES)  # type: ignore[arg-type]
         except OSError:
             return False
 
@@ -142,7 +153,7 @@ def test_a_weighing_travels_from_the_scale_to_the_hub(
             "\n".join(f"--- {n}\n{processes.log(n)[-3000:]}" for n in ("sim", "edge", "hub"))
         )
 
-    items = get_json(api)["items"]
+    items = get_json(api, token)["items"]
     assert isinstance(items, list)
     assert [(w["crate"], w["seq"]) for w in items] == [("KRT-00002", 2), ("KRT-00001", 1)]
     for weighing in items:
@@ -153,7 +164,9 @@ def test_a_weighing_travels_from_the_scale_to_the_hub(
         assert weighing["stable"] is True
         assert weighing["event_id"] == f"punten-1-1-{weighing['seq']}"
         assert weighing["station"] == "punten-1"
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+    with urllib.request.urlopen(
+        authorised(f"http://127.0.0.1:{port}/", token), timeout=5
+    ) as response:
         page = response.read().decode()
     assert "Penimbangan terbaru" in page
     assert "KRT-00001" in page and "10,700" in page

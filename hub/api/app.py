@@ -7,8 +7,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from hub.api import errors, reports, stock, trace, weighings
-from hub.web import pages
+from hub.api import accounts, errors, reports, stations_admin, stock, trace, weighings
+from hub.web import admin, metrics, pages, signin, site, stations
+from hub.web.settings import WebSettings
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -19,16 +20,24 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content=body)
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
+    """``settings`` default to the ``LUMBUNG_*`` environment (``hub.web.settings``)."""
     app = FastAPI(title="Lumbung hub", version="0.1.0")
     app.state.engine = engine
     app.add_exception_handler(RequestValidationError, _validation_error)
     errors.install(app)
+    site.install(app, engine, settings or WebSettings.from_env())
     app.include_router(weighings.router)
     app.include_router(trace.router)
     app.include_router(stock.router)
     app.include_router(reports.router)
+    app.include_router(accounts.router)
+    app.include_router(stations_admin.router)
+    app.include_router(metrics.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(stations.router)
+    app.include_router(admin.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -8,20 +8,27 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from hub.api.deps import get_uow
+from hub.api.inputs import OneLine, StorableTime
 from hub.api.schemas import PerformanceOut, ShrinkageOut, StatementOut
 from hub.api.time import required
+from hub.auth.deps import require_role
+from hub.auth.domain import Role
 from hub.domain.reports import Statement
 from hub.services import reports as service
 from hub.services.unit_of_work import AbstractUnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(
+    prefix="/api/v1", tags=["reports"], dependencies=[Depends(require_role(Role.VIEWER))]
+)
 Uow = Annotated[AbstractUnitOfWork, Depends(get_uow)]
-From = Annotated[datetime, Query(alias="from", description="start, inclusive (ISO 8601)")]
-To = Annotated[datetime, Query(alias="to", description="end, exclusive (ISO 8601)")]
+From = Annotated[
+    datetime, Query(alias="from", description="start, inclusive (ISO 8601)"), StorableTime
+]
+To = Annotated[datetime, Query(alias="to", description="end, exclusive (ISO 8601)"), StorableTime]
 
 
 def statement_csv(statement: Statement) -> str:
@@ -43,7 +50,7 @@ def statement_csv(statement: Statement) -> str:
 )
 def member_statement(
     uow: Uow,
-    member_id: str,
+    member_id: Annotated[str, Path(max_length=128), OneLine],
     start: From,
     end: To,
     format: Literal["json", "csv"] = "json",
@@ -65,7 +72,9 @@ def member_statement(
     summary="A village cooperative's period: kg, shrinkage, dispatch punctuality, station "
     "uptime and backlog (role: viewer)",
 )
-def village_performance(uow: Uow, coop_id: str, start: From, end: To) -> JSONResponse:
+def village_performance(
+    uow: Uow, coop_id: Annotated[str, Path(max_length=64), OneLine], start: From, end: To
+) -> JSONResponse:
     performance = service.village_performance(
         uow, coop_id, start=required(start), end=required(end)
     )
@@ -78,7 +87,10 @@ def village_performance(uow: Uow, coop_id: str, start: From, end: To) -> JSONRes
     summary="Shrinkage per village, product, grade and day of receipt (role: viewer)",
 )
 def shrinkage(
-    uow: Uow, start: From, end: To, coop: Annotated[str | None, Query(max_length=64)] = None
+    uow: Uow,
+    start: From,
+    end: To,
+    coop: Annotated[str | None, Query(max_length=64), OneLine] = None,
 ) -> list[ShrinkageOut]:
     lines = service.shrinkage_report(uow, start=required(start), end=required(end), coop=coop)
     return [ShrinkageOut.of(line) for line in lines]

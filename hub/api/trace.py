@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from hub.api.deps import get_uow
+from hub.api.inputs import OneLine, Prose, RowId, ScannedCode, StorableTime
 from hub.api.schemas import RecallOut, TraceOut, trace_json
 from hub.api.time import aware, hub_today
+from hub.auth.deps import RequireAdmin, RequireViewer
 from hub.domain.trace import RecallScope
 from hub.services import trace as service
 from hub.services.unit_of_work import AbstractUnitOfWork
@@ -25,24 +27,21 @@ Uow = Annotated[AbstractUnitOfWork, Depends(get_uow)]
     response_model=TraceOut,
     summary="Trace any label code backward and forward (role: viewer)",
 )
-def trace_code(uow: Uow, code: Annotated[str, Path(max_length=512)]) -> Response:
+def trace_code(
+    uow: Uow, _viewer: RequireViewer, code: Annotated[str, Path(max_length=512), ScannedCode]
+) -> Response:
     """``code`` is a crate id, lot id, dispatch code, SSCC, GS1 element string or GS1 Digital
     Link URI, URL-encoded where it holds ``/`` or ``?``."""
     return Response(trace_json(service.trace_code(uow, code)), media_type="application/json")
 
 
 class RecallIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-    operator: str = Field(min_length=1, max_length=64)
-    lot: str | None = Field(default=None, max_length=128)
-    member: str | None = Field(default=None, max_length=128)
-    station: str | None = Field(default=None, max_length=64)
-    from_time: datetime | None = Field(default=None, alias="from")
-    to_time: datetime | None = Field(default=None, alias="to")
-
-
-class ReleaseIn(BaseModel):
-    operator: str = Field(min_length=1, max_length=64)
+    reason: Annotated[str, Field(min_length=1, max_length=2000), Prose]
+    lot: Annotated[str | None, Field(max_length=128), OneLine] = None
+    member: Annotated[str | None, Field(max_length=128), OneLine] = None
+    station: Annotated[str | None, Field(max_length=64), OneLine] = None
+    from_time: Annotated[datetime | None, Field(alias="from"), StorableTime] = None
+    to_time: Annotated[datetime | None, Field(alias="to"), StorableTime] = None
 
 
 @router.post(
@@ -51,7 +50,7 @@ class ReleaseIn(BaseModel):
     status_code=201,
     summary="Recall a lot, member, station or time range and block its stock (role: admin)",
 )
-def create_recall(uow: Uow, body: RecallIn) -> RecallOut:
+def create_recall(uow: Uow, admin: RequireAdmin, body: RecallIn) -> RecallOut:
     scope = RecallScope(
         lot=body.lot,
         member=body.member,
@@ -60,7 +59,7 @@ def create_recall(uow: Uow, body: RecallIn) -> RecallOut:
         to_time=aware(body.to_time),
     )
     report = service.create_recall(
-        uow, scope=scope, reason=body.reason, operator=body.operator, at=datetime.now(UTC)
+        uow, scope=scope, reason=body.reason, operator=admin.name, at=datetime.now(UTC)
     )
     return RecallOut.of(report, hub_today())
 
@@ -70,7 +69,7 @@ def create_recall(uow: Uow, body: RecallIn) -> RecallOut:
     response_model=RecallOut,
     summary="What a recall affects, as of now (role: viewer)",
 )
-def get_recall(uow: Uow, recall_id: int) -> RecallOut:
+def get_recall(uow: Uow, _viewer: RequireViewer, recall_id: RowId) -> RecallOut:
     return RecallOut.of(service.recall_report(uow, recall_id), hub_today())
 
 
@@ -79,6 +78,6 @@ def get_recall(uow: Uow, recall_id: int) -> RecallOut:
     response_model=RecallOut,
     summary="Release a recall: its stock may be allocated and picked again (role: admin)",
 )
-def release_recall(uow: Uow, recall_id: int, body: ReleaseIn) -> RecallOut:
-    report = service.release_recall(uow, recall_id, operator=body.operator, at=datetime.now(UTC))
+def release_recall(uow: Uow, admin: RequireAdmin, recall_id: RowId) -> RecallOut:
+    report = service.release_recall(uow, recall_id, operator=admin.name, at=datetime.now(UTC))
     return RecallOut.of(report, hub_today())

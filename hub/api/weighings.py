@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 
 from hub.api.deps import get_engine
+from hub.auth.deps import require_role
+from hub.auth.domain import Role
 from hub.db.models import StationEvent
 
 router = APIRouter(prefix="/api/v1", tags=["weighings"])
@@ -79,12 +81,17 @@ def recent_weighings(
     ]
 
 
-@router.get("/weighings", response_model=WeighingPage, summary="Weighings, newest first")
+@router.get(
+    "/weighings",
+    response_model=WeighingPage,
+    summary="Weighings, newest first (role: viewer)",
+    dependencies=[Depends(require_role(Role.VIEWER))],
+)
 def list_weighings(
     engine: Annotated[Engine, Depends(get_engine)],
     station: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> WeighingPage:
     items = recent_weighings(engine, station=station, limit=limit, offset=offset)
     return WeighingPage(items=items, limit=limit, offset=offset)

@@ -195,6 +195,7 @@ class WeighingRow(Base):
         Index("ix_weighings_station_time", "station_id", "weighed_at"),
         Index("ix_weighings_coop_time", "coop_id", "weighed_at"),
         Index("ix_weighings_crate_time", "crate_id", "weighed_at"),
+        Index("ix_weighings_time", "weighed_at"),
         Index(
             "ix_weighings_open_crates",
             "station_id",

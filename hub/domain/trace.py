@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final, Protocol
 
-from biip import ParseConfig, parse
+from biip import ParseConfig, ParseError, parse
 from biip.gs1_messages import GS1Message
 
 from hub.domain.projection import LotRecord, WeighingRecord
@@ -94,7 +94,7 @@ def interpret(code: str) -> Identifiers:
     if text.startswith("("):
         try:
             message = GS1Message.parse_hri(text)
-        except ValueError as exc:
+        except (ValueError, ParseError) as exc:
             raise UnknownCodeError(code) from exc
         values = {e.ai.ai: e.value for e in message.element_strings}
     else:

@@ -20,6 +20,8 @@ from hub_world import APEL_B, COOP, OTHER_STATION, STATION, T0, Script, setup_wo
 from sqlalchemy import Engine, func, insert, select
 
 from hub.api.app import create_app
+from hub.auth.domain import Role
+from hub.auth.store import AuthStore
 from hub.broker import free_port
 from hub.db.models import AuditEntry, StationStatusHistory, StockMoveRow, WeighingRow
 from hub.domain.stock import balances
@@ -79,7 +81,9 @@ def api(engine: Engine, world: SqlAlchemyUnitOfWork) -> Iterator[httpx.Client]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    token, _ = AuthStore(engine).create_token(name="sari", role=Role.ADMIN, actor="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
         yield client
     server.should_exit = True
     thread.join(10)
@@ -90,7 +94,6 @@ def ship_and_receive(api: httpx.Client) -> dict[str, object]:
         "/api/v1/dispatches",
         json={
             "lots": [LOT],
-            "operator": "budi",
             "departed_at": "2026-11-24T10:00:00+07:00",
             "due_at": "2026-11-24T12:00:00+07:00",
             "vehicle": "N 1234 AB",
@@ -101,7 +104,6 @@ def ship_and_receive(api: httpx.Client) -> dict[str, object]:
         "/api/v1/receipts",
         json={
             "dispatch": sent.json()["code"],
-            "operator": "sari",
             "received_at": "2026-11-24T11:30:00+07:00",
             "crates": [{"crate": "KRT-1", "hub_net_g": 11_800}],
         },
@@ -166,7 +168,7 @@ def test_any_label_code_traces_back_to_the_farmers_and_forward_to_the_partner(
     ship_and_receive(api)
     picked = api.post(
         "/api/v1/picks",
-        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 6_000, "operator": "sari"},
+        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 6_000},
     )
     assert picked.status_code == 201, picked.text
     found = api.get(f"/api/v1/trace/{quote(code, safe='')}")
@@ -214,7 +216,6 @@ def test_a_recall_blocks_picking_of_everything_downstream_until_released(
             "from": "2026-11-24T08:00:45+07:00",
             "to": "2026-11-24T08:02:00+07:00",
             "reason": "residu pestisida",
-            "operator": "admin",
         },
     )
     assert made.status_code == 201, made.text
@@ -224,19 +225,19 @@ def test_a_recall_blocks_picking_of_everything_downstream_until_released(
     assert {(x["location"], x["recalled"]) for x in recall["stock"]} == {("hub", True)}
     blocked = api.post(
         "/api/v1/picks",
-        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 1_000, "operator": "sari"},
+        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 1_000},
     )
     assert blocked.status_code == 409
     assert blocked.json()["error"]["code"] == "stock_blocked"
     offered = api.get("/api/v1/stock", params={"offered_only": True}).json()
     assert offered == []
-    released = api.post(f"/api/v1/recalls/{recall['id']}/release", json={"operator": "admin"})
+    released = api.post(f"/api/v1/recalls/{recall['id']}/release")
     assert released.status_code == 200 and released.json()["active"] is False
-    again = api.post(f"/api/v1/recalls/{recall['id']}/release", json={"operator": "admin"})
+    again = api.post(f"/api/v1/recalls/{recall['id']}/release")
     assert again.status_code == 409
     picked = api.post(
         "/api/v1/picks",
-        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 1_000, "operator": "sari"},
+        json={"order_id": "ORD-1", "lot": LOT, "quantity_g": 1_000},
     )
     assert picked.status_code == 201
     with engine.connect() as connection:
@@ -335,8 +336,17 @@ def test_bad_requests_name_the_field_at_fault(api: httpx.Client) -> None:
     assert response.json()["error"]["code"] == "invalid_request"
     backwards = api.get("/api/v1/shrinkage", params={"from": DAY["to"], "to": DAY["from"]})
     assert backwards.status_code == 409 and backwards.json()["error"]["field"] == "to"
-    nothing = api.post("/api/v1/dispatches", json={"lots": ["NOPE"], "operator": "budi"})
+    nothing = api.post("/api/v1/dispatches", json={"lots": ["NOPE"]})
     assert nothing.status_code == 404 and nothing.json()["error"]["field"] == "lots"
+    nul = api.post("/api/v1/dispatches", json={"lots": [LOT], "vehicle": "N 1\x00"})
+    assert nul.status_code == 422 and nul.json()["error"]["field"] == "vehicle"
+    year_one = api.get("/api/v1/shrinkage", params={"from": "0001-01-01T00:00:00+07:00"})
+    assert year_one.status_code == 422 and year_one.json()["error"]["field"] == "from"
+    beyond_bigint = api.get(f"/api/v1/recalls/{2**64}")
+    assert beyond_bigint.status_code == 422
+    assert beyond_bigint.json()["error"]["field"] == "recall_id"
+    not_gs1 = api.get(f"/api/v1/trace/{quote('(01)apel', safe='')}")
+    assert not_gs1.status_code == 404 and not_gs1.json()["error"]["code"] == "unknown_code"
 
 
 def test_an_adjustment_and_a_write_off_are_moves_with_reason_and_operator(
@@ -346,17 +356,18 @@ def test_an_adjustment_and_a_write_off_are_moves_with_reason_and_operator(
     key = {"coop": COOP, "product": "apel", "grade": "A", "lot": LOT, "location": "hub"}
     short = api.post(
         "/api/v1/stock/adjustments",
-        json={**key, "delta_g": -300, "reason": "stock count", "operator": "sari"},
+        json={**key, "delta_g": -300, "reason": "stock count"},
     )
     assert short.status_code == 201 and short.json()["destination"] == "loss"
     spoiled = api.post(
         "/api/v1/stock/write-offs",
-        json={**key, "quantity_g": 500, "reason": "busuk", "operator": "sari"},
+        json={**key, "quantity_g": 500, "reason": "busuk"},
     )
     assert spoiled.status_code == 201
+    assert short.json()["operator"] == spoiled.json()["operator"] == "token:sari"
     too_much = api.post(
         "/api/v1/stock/write-offs",
-        json={**key, "quantity_g": 10**9, "reason": "busuk", "operator": "sari"},
+        json={**key, "quantity_g": 10**9, "reason": "busuk"},
     )
     assert too_much.status_code == 201, "a write-off records its reason, so it may overdraw"
     hub = {x["grade"]: x["quantity_g"] for x in api.get("/api/v1/stock").json()}
