@@ -1,4 +1,5 @@
-"""``lumbung hub serve``: the ingest worker and the web application in one process."""
+"""``lumbung hub serve``: the ingest worker, the print worker and the web application in one
+process."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import uvicorn
 from hub.api.app import create_app
 from hub.db.engine import make_engine, require_migrated
 from hub.ingest import IngestWorker
+from hub.printing.service import PrintService
+from hub.printing.worker import PrintWorker
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,9 @@ def serve(
         username=username,
         password=password,
     )
+    printing = PrintWorker(PrintService(engine))
     worker.start()
+    printing.start()
     try:
         if web:
             log.info("hub listening on http://%s:%d/", host, port)
@@ -46,5 +51,6 @@ def serve(
         else:
             threading.Event().wait()
     finally:
+        printing.stop()
         worker.stop()
         engine.dispose()

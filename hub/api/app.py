@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from hub.api import accounts, errors, reports, stations_admin, stock, trace, weighings
+from hub.api import accounts, errors, labels, reports, stations_admin, stock, trace, weighings
 from hub.web import admin, metrics, pages, signin, site, stations
 from hub.web.settings import WebSettings
 
@@ -33,6 +33,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(accounts.router)
     app.include_router(stations_admin.router)
+    app.include_router(labels.router)
     app.include_router(metrics.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
