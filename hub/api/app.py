@@ -7,7 +7,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from hub.api import accounts, errors, labels, reports, stations_admin, stock, trace, weighings
+from hub.api import (
+    accounts,
+    distribution,
+    errors,
+    labels,
+    reports,
+    stations_admin,
+    stock,
+    trace,
+    weighings,
+)
 from hub.web import admin, metrics, pages, signin, site, stations
 from hub.web.settings import WebSettings
 
@@ -28,6 +38,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     errors.install(app)
     site.install(app, engine, settings or WebSettings.from_env())
     app.include_router(weighings.router)
+    app.include_router(distribution.router)
     app.include_router(trace.router)
     app.include_router(stock.router)
     app.include_router(reports.router)

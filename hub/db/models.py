@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -325,23 +326,39 @@ class StockMoveRow(Base):
 
 
 class OrderRow(Base):
-    """A partner's order (minimal: the scheduling work owns its life cycle)."""
+    """An order: a partner's (``kind`` ``partner``) or the state programme's staples for a
+    village cooperative (``kind`` ``staples``, ``partner`` holding the cooperative's id and
+    ``product_id`` the staple).  ``quantity`` counts ``unit`` (grams or crates); ``quantity_g``
+    is what it comes to in grams.  ``lat``/``lon`` are where to deliver, when the order says.
+    Its life cycle (``status``): open → planned (on an approved trip) → in_transit →
+    delivered; ``hub.services.distribution`` owns it."""
 
     __tablename__ = "orders"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="partner")
     partner: Mapped[str] = mapped_column(String(128), index=True)
+    partner_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None] = mapped_column(Double)
+    lon: Mapped[float | None] = mapped_column(Double)
     product_id: Mapped[str] = mapped_column(String(128))
     grade: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(8), server_default="g")
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
     quantity_g: Mapped[int] = mapped_column(BigInteger)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[int] = mapped_column(Integer, server_default="3")
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))
     trip_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TripRow(Base):
-    """A delivery trip (minimal): ``stops`` is the ordered list the route planner made."""
+    """A trip of an approved plan: ``stops`` in driving order, each with its consignments,
+    lots and pallets (``hub.schedule.stored``); ``status`` planned → departed → done."""
 
     __tablename__ = "trips"
 
@@ -349,6 +366,11 @@ class TripRow(Base):
     vehicle: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column("date", Date, index=True)
     stops: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    plan_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    plan_trip_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), server_default="planned")
+    departed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    departed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class RecallRow(Base):

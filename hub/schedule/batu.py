@@ -89,6 +89,8 @@ class _Hub(_Site):
 
 
 class _Cooperative(_Site):
+    coop: str | None = None
+    """The cooperative's id at the hub (its stations' ``coop``); ``id`` names the place."""
     kecamatan: str
     type: Literal["desa", "kelurahan"]
     check: bool = False
@@ -117,7 +119,8 @@ class _Shift(_Model):
 
 
 class _Vehicle(_Model):
-    id: str
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    """Short and plain: it names the hub's trips (``T12-CDE1-2``) and appears in their URLs."""
     label: str
     count: Positive
     payload_kg: Positive
@@ -168,9 +171,9 @@ class _Order(_Model):
 
 
 class _Week(_Model):
-    staples: _Staples
-    pickups: list[_Pickup]
-    orders: list[_Order]
+    staples: _Staples = _Staples(weekly_kg={}, groups=[])
+    pickups: list[_Pickup] = []
+    orders: list[_Order] = []
 
 
 class _Lot(_Model):
@@ -199,8 +202,8 @@ class _BatuFile(_Model):
     travel: _Travel
     service: _Service
     village_window: _Window
-    standing_week: _Week
-    lots: list[_Lot]
+    standing_week: _Week = _Week()
+    lots: list[_Lot] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,9 @@ class Batu:
     standing: StandingPlan
     lots: tuple[Lot, ...]
     caveats: tuple[str, ...]
+    village_window: TimeWindow
+    hub_coops: Mapping[str, Cooperative]
+    """The cooperatives by their id at the hub (``coop`` in the file), where the file names it."""
 
     def week(self) -> DemandSet:
         return self.standing.week(self.week_of)
@@ -366,4 +372,6 @@ def _fixture(data: _BatuFile) -> Batu:
             for lot in data.lots
         ),
         caveats=tuple(str(c) for c in data.meta.get("caveats", [])),
+        village_window=window,
+        hub_coops={c.coop: cooperatives[c.id] for c in data.cooperatives if c.coop},
     )

@@ -20,6 +20,7 @@ What a valid plan satisfies:
 5. Each vehicle's day starts no earlier than its shift and the hub's opening, ends (unloaded)
    no later than either closes, and lasts no longer than its longest shift.
 6. Each trip's distance is the sum of its legs.
+7. A stop at a locked place is served by the vehicle it is locked to, or not at all.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
     problems = _coverage(problem, plan)
     problems += _fleet_use(plan)
     for route in plan.routes:
+        for trip in route.trips:
+            for visit in trip.visits:
+                lock = problem.lock_of(visit.stop)
+                if lock is not None and (route.vehicle.id, route.vehicle_no) != (
+                    lock.vehicle,
+                    lock.vehicle_no,
+                ):
+                    problems.append(
+                        f"{visit.stop.id} is locked to {lock.vehicle_name}, served by {route.name}"
+                    )
         if route.vehicle not in problem.fleet:
             problems.append(f"{route.name} is not a vehicle type of the problem's fleet")
         problems += _route_times(problem, route)

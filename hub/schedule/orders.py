@@ -14,7 +14,8 @@ Rules:
 1. Quantities are integer grams or whole crates, never floats.  A CSV ``kg`` value is read as a
    decimal and must come to a whole gram.
 2. A CSV file of orders is checked whole: every problem is reported at once, each named by
-   file, line and column (``DataFileError``).  A file with problems yields no orders.
+   file, line and column (``DataFileError``).  A file with problems yields no orders.  Text
+   the hub could not store (control characters, longer than its column) is a problem too.
 3. The standing weekly plan generates the same orders for the same week every time, with ids
    built from the ISO week, the weekday and the standing line.
 """
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -342,6 +344,10 @@ CSV_COLUMNS = (
     "window_to",
 )
 CSV_OPTIONAL_COLUMNS = ("priority", "address")
+CSV_MAX_LENGTHS = {"order_id": 64, "partner_id": 128, "partner_name": 200, "address": 300}
+"""The longest text the hub stores in each column; other columns are checked by value."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tabs and line breaks (which a quoted cell may hold)."""
 _UNITS = {"g": (Unit.GRAM, 1), "kg": (Unit.GRAM, 1000), "crate": (Unit.CRATE, 1)}
 _UNITS["crates"] = _UNITS["crate"]
 
@@ -425,21 +431,40 @@ def read_partner_orders(
     return parse_partner_orders(text, file=str(path), products=products, grades=grades)
 
 
+def _semicolons(text: str) -> bool:
+    """Whether ``text`` is the spreadsheet export with ``;`` between cells and decimal commas."""
+    header_line = text.split("\n", 1)[0]
+    return header_line.count(";") > header_line.count(",")
+
+
+def order_ids_in(text: str) -> set[str]:
+    """Every order id a CSV file names, whatever else is wrong with it, so the caller can look
+    up which ones it already has (``taken``)."""
+    delimiter = ";" if _semicolons(text) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader, [])]
+    if "order_id" not in header:
+        return set()
+    k = header.index("order_id")
+    return {row[k].strip() for row in reader if len(row) > k and row[k].strip()}
+
+
 def parse_partner_orders(
     text: str,
     *,
     file: str,
     products: Mapping[str, Product],
     grades: Sequence[str],
+    taken: Collection[str] = (),
 ) -> list[PartnerOrder]:
     """Partner orders from CSV text; ``file`` names it in errors.
 
     The first line names the columns (any order, ``CSV_COLUMNS`` required).  A file whose
     header uses ``;`` is read as the Indonesian spreadsheet export: ``;`` between cells and a
-    decimal comma in numbers.
+    decimal comma in numbers.  An order id in ``taken`` (orders the hub already has) is a
+    problem of its line.
     """
-    header_line = text.split("\n", 1)[0]
-    semicolons = header_line.count(";") > header_line.count(",")
+    semicolons = _semicolons(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if semicolons else ",")
     problems: list[FileProblem] = []
     header = next(reader, None)
@@ -487,6 +512,10 @@ def parse_partner_orders(
                 FileProblem(file, row_line, "order_id", message("csv.duplicate", line=earlier))
             )
             continue
+        if order.order_id in taken:
+            problem = message("csv.order_exists", value=order.order_id)
+            problems.append(FileProblem(file, row_line, "order_id", problem))
+            continue
         first_line_of[order.order_id] = row_line
         orders.append(order)
     if problems:
@@ -501,6 +530,11 @@ def _order_from(
     grades: Sequence[str],
     partners: dict[str, tuple[Partner, int]],
 ) -> PartnerOrder | None:
+    for column, value in row.cells.items():
+        if _CONTROL.search(value):
+            row.fail(column, message("csv.control"))
+        elif len(value.strip()) > CSV_MAX_LENGTHS.get(column, len(value)):
+            row.fail(column, message("csv.too_long", limit=CSV_MAX_LENGTHS[column]))
     order_id = row.text("order_id")
     partner = _partner_from(row, partners)
     product = row.text("product")

@@ -23,6 +23,8 @@ Rules:
    service is called.
 6. ``precheck`` names every stop no vehicle could serve even alone, with the reason in words;
    the solver leaves those out and the plan lists them as unserved.
+7. An operator may lock a place to one vehicle (``Lock``): every stop at that place is then
+   served by that vehicle or not at all, and ``precheck`` judges it against that vehicle only.
 """
 
 from __future__ import annotations
@@ -333,6 +335,25 @@ class Unserved:
 
 
 @dataclass(frozen=True, slots=True)
+class Lock:
+    """The operator's decision that ``place`` is served by vehicle ``vehicle_no`` of type
+    ``vehicle`` (numbered from 1 within its type, as plans name them: ``CDE 2``)."""
+
+    place: str
+    vehicle: str
+    vehicle_no: int
+
+    def __post_init__(self) -> None:
+        require_integers(f"lock of {self.place}", vehicle_no=self.vehicle_no)
+        if self.vehicle_no < 1:
+            raise ValueError(f"lock of {self.place}: vehicles are numbered from 1")
+
+    @property
+    def vehicle_name(self) -> str:
+        return f"{self.vehicle} {self.vehicle_no}"
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingProblem:
     """A planning day.  Matrix index 0 is the hub, index ``i + 1`` is ``stops[i]``."""
 
@@ -343,9 +364,16 @@ class RoutingProblem:
     duration_s: tuple[tuple[int, ...], ...]
     day: date | None = None
     rejected: tuple[Unserved, ...] = ()
+    locks: tuple[Lock, ...] = ()
     stop_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
+    def lock_of(self, stop: Stop) -> Lock | None:
+        """The lock on ``stop``'s place, if the operator set one."""
+        return next((lock for lock in self.locks if lock.place == stop.place.id), None)
+
     def __post_init__(self) -> None:
+        if len({lock.place for lock in self.locks}) != len(self.locks):
+            raise ValueError("a place can be locked to one vehicle only")
         size = len(self.stops) + 1
         for matrix in (self.distance_m, self.duration_s):
             if len(matrix) != size or any(len(row) != size for row in matrix):
@@ -366,6 +394,7 @@ def build_problem(
     travel: TravelModel,
     service: ServiceTime,
     day: date | None = None,
+    locks: Sequence[Lock] = (),
 ) -> RoutingProblem:
     """The day's consignments as stops, with the matrices between the hub and every stop."""
     rejected: list[Unserved] = []
@@ -413,6 +442,7 @@ def build_problem(
         duration_s=tuple(tuple(leg.duration_s for leg in row) for row in legs),
         day=day,
         rejected=tuple(rejected),
+        locks=tuple(locks),
     )
 
 
@@ -492,12 +522,25 @@ def precheck(problem: RoutingProblem) -> dict[str, Message]:
 
 def _why_unservable(problem: RoutingProblem, index: int, stop: Stop) -> Message | None:
     hub = problem.hub
-    fitting = [
-        v for v in problem.fleet if stop.drop.fits(v.capacity) and stop.collect.fits(v.capacity)
-    ]
+    fleet = problem.fleet
+    if (lock := problem.lock_of(stop)) is not None:
+        fleet = tuple(v for v in fleet if v.id == lock.vehicle and lock.vehicle_no <= v.count)
+        if not fleet:
+            return message(
+                "routing.locked_vehicle_missing", place=stop.place.name, vehicle=lock.vehicle_name
+            )
+    fitting = [v for v in fleet if stop.drop.fits(v.capacity) and stop.collect.fits(v.capacity)]
     if not fitting:
-        worst = stop.drop if not _fits_some(stop.drop, Load(), problem.fleet) else stop.collect
-        return too_big(stop.id, stop.place.name, worst, problem.fleet)
+        worst = stop.drop if not _fits_some(stop.drop, Load(), fleet) else stop.collect
+        if lock is not None:
+            return message(
+                "routing.locked_cannot_carry",
+                place=stop.place.name,
+                vehicle=lock.vehicle_name,
+                load=Grams(worst.weight_g),
+                crates=worst.crates,
+            )
+        return too_big(stop.id, stop.place.name, worst, fleet)
 
     out_s = problem.duration_s[0][index]
     back_s = problem.duration_s[index][0]

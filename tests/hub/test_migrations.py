@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 import hub.db.auth_models  # registers the account tables on Base.metadata
+import hub.db.plan_models  # registers the planning tables on Base.metadata
 import hub.db.print_models  # noqa: F401  (registers the printing tables on Base.metadata)
 from hub.db.engine import alembic_config, current_revision, head_revision, upgrade
 from hub.db.models import Base
