@@ -18,7 +18,7 @@ from hub.api import (
     trace,
     weighings,
 )
-from hub.web import admin, metrics, pages, signin, site, stations
+from hub.web import admin, members, metrics, pages, recalls, receiving, signin, site, stations
 from hub.web.settings import WebSettings
 
 
@@ -50,6 +50,9 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(stations.router)
     app.include_router(admin.router)
+    app.include_router(receiving.router)
+    app.include_router(members.router)
+    app.include_router(recalls.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

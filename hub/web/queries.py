@@ -1,15 +1,20 @@
 """Read models for the operators' pages and ``/metrics``: what the hub's tables say right now.
 
 These only read, and only what the core's services do not already answer: station health
-(``station_status``), today's kilograms (the ``weighings`` projection, voids left out) and
-counts for monitoring.  Trace and stock go through the core's services, never through here.
-"Today" is the hub's day in WIB.
+(``station_status``), today's kilograms (the ``weighings`` projection, voids left out),
+counts for monitoring, the dispatches still on the road, where a crate is (to say why it
+cannot be received), the members to choose a statement for, and the active recalls.  Trace,
+stock, receipts, statements and recalls themselves go through the core's services, never
+through here.  "Today" is the hub's day in WIB.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Final, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
@@ -21,7 +26,13 @@ from hub.db.models import (
     AuditEntry,
     Cooperative,
     DeadLetter,
+    DispatchLot,
+    DispatchRow,
+    Member,
     Product,
+    RecallRow,
+    ReceiptLineRow,
+    ReceiptRow,
     Station,
     StationEvent,
     StationStatusRow,
@@ -196,6 +207,204 @@ def core_audit(engine: Engine, *, limit: int) -> list[AuditRecord]:
             subject=r.subject,
             remote=None,
             detail=dict(r.detail or {}),
+        )
+        for r in rows
+    ]
+
+
+CHUNK: Final = 500
+"""Ids per ``IN (…)``: far below SQLite's and PostgreSQL's limits on bound parameters."""
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    listed = sorted(set(ids))
+    for start in range(0, len(listed), CHUNK):
+        yield listed[start : start + CHUNK]
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchInTransit:
+    """A dispatch with crates the hub has not received yet: how many, and their village net."""
+
+    code: str
+    coop: str
+    station: str
+    sscc: str | None
+    departed_at: datetime
+    due_at: datetime | None
+    vehicle: str | None
+    lots: tuple[str, ...]
+    crates: int
+    net_g: int
+
+
+def dispatches_in_transit(engine: Engine) -> list[DispatchInTransit]:
+    """Dispatches awaiting receipt, the earliest departure first: each with the crates of its
+    lots (voids left out) that no receipt line holds yet."""
+    waiting = (
+        select(
+            DispatchRow.id,
+            DispatchRow.code,
+            DispatchRow.coop_id,
+            DispatchRow.station_id,
+            DispatchRow.sscc,
+            DispatchRow.departed_at,
+            DispatchRow.due_at,
+            DispatchRow.vehicle,
+            func.count(WeighingRow.id).label("crates"),
+            func.coalesce(func.sum(WeighingRow.net_g), 0).label("net_g"),
+        )
+        .join(DispatchLot, DispatchLot.dispatch_id == DispatchRow.id)
+        .join(WeighingRow, WeighingRow.lot_id == DispatchLot.lot_id)
+        .outerjoin(ReceiptLineRow, ReceiptLineRow.weighing_id == WeighingRow.id)
+        .where(WeighingRow.voided_by_event_id.is_(None), ReceiptLineRow.id.is_(None))
+        .group_by(DispatchRow.id)
+        .order_by(DispatchRow.departed_at, DispatchRow.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(waiting).all()
+        lots: defaultdict[int, list[str]] = defaultdict(list)
+        if rows:
+            for dispatch_id, lot in connection.execute(
+                select(DispatchLot.dispatch_id, DispatchLot.lot_id)
+                .where(DispatchLot.dispatch_id.in_([r.id for r in rows]))
+                .order_by(DispatchLot.lot_id)
+            ):
+                lots[dispatch_id].append(lot)
+    return [
+        DispatchInTransit(
+            code=r.code,
+            coop=r.coop_id,
+            station=r.station_id,
+            sscc=r.sscc,
+            departed_at=utc(r.departed_at),
+            due_at=None if r.due_at is None else utc(r.due_at),
+            vehicle=r.vehicle,
+            lots=tuple(lots[r.id]),
+            crates=r.crates,
+            net_g=int(r.net_g),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CrateState:
+    """Where a crate is, as far as receiving goes.
+
+    ``in_transit``: a weighing of it is on ``dispatch`` and not received; otherwise its latest
+    weighing was ``received`` (at ``received_at``), is still ``at_station`` (not dispatched),
+    or the hub never saw the crate (``unknown``)."""
+
+    crate: str
+    kind: Literal["in_transit", "received", "at_station", "unknown"]
+    dispatch: str | None = None
+    received_at: datetime | None = None
+
+
+def crate_states(engine: Engine, crates: Iterable[str]) -> dict[str, CrateState]:
+    """The state of each crate named, voided weighings left out."""
+    names = list(crates)
+    seen: defaultdict[str, list[tuple[str | None, datetime | None]]] = defaultdict(list)
+    with engine.connect() as connection:
+        for chunk in _chunks(names):
+            query = (
+                select(WeighingRow.crate_id, DispatchRow.code, ReceiptRow.received_at)
+                .outerjoin(DispatchLot, DispatchLot.lot_id == WeighingRow.lot_id)
+                .outerjoin(DispatchRow, DispatchRow.id == DispatchLot.dispatch_id)
+                .outerjoin(ReceiptLineRow, ReceiptLineRow.weighing_id == WeighingRow.id)
+                .outerjoin(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
+                .where(WeighingRow.crate_id.in_(chunk), WeighingRow.voided_by_event_id.is_(None))
+                .order_by(WeighingRow.weighed_at, WeighingRow.id)
+            )
+            for row in connection.execute(query):
+                seen[row.crate_id].append((row.code, row.received_at))
+    states = {}
+    for crate in names:
+        history = seen.get(crate, [])
+        waiting = [dispatch for dispatch, received_at in history if dispatch and not received_at]
+        if waiting:
+            states[crate] = CrateState(crate, "in_transit", dispatch=waiting[-1])
+        elif not history:
+            states[crate] = CrateState(crate, "unknown")
+        elif (last := history[-1][1]) is not None:
+            states[crate] = CrateState(crate, "received", received_at=utc(last))
+        else:
+            states[crate] = CrateState(crate, "at_station")
+    return states
+
+
+def crates_of_weighings(engine: Engine, weighing_ids: Iterable[int]) -> dict[int, str | None]:
+    """Weighing id → the crate it weighed (``None`` for a weighing without a crate)."""
+    found: dict[int, str | None] = {}
+    listed = sorted(set(weighing_ids))
+    with engine.connect() as connection:
+        for start in range(0, len(listed), CHUNK):
+            query = select(WeighingRow.id, WeighingRow.crate_id).where(
+                WeighingRow.id.in_(listed[start : start + CHUNK])
+            )
+            found.update({row.id: row.crate_id for row in connection.execute(query)})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChoice:
+    id: str
+    name: str
+    village: str | None
+    coop: str
+    coop_name: str
+
+
+def members(engine: Engine) -> list[MemberChoice]:
+    """Every registered member, by cooperative, then by name."""
+    query = (
+        select(Member.id, Member.name, Member.village, Member.coop_id, Cooperative.name)
+        .join(Cooperative, Cooperative.id == Member.coop_id)
+        .order_by(Member.coop_id, Member.name, Member.id)
+    )
+    with engine.connect() as connection:
+        return [MemberChoice(*row) for row in connection.execute(query)]
+
+
+def product_names(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        return {row.id: row.name for row in connection.execute(select(Product.id, Product.name))}
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRecall:
+    id: int
+    created_at: datetime
+    created_by: str
+    reason: str
+    lot: str | None
+    member: str | None
+    station: str | None
+    from_time: datetime | None
+    to_time: datetime | None
+
+
+def active_recalls(engine: Engine) -> list[ActiveRecall]:
+    """Recalls not released yet, the newest first."""
+    query = (
+        select(RecallRow)
+        .where(RecallRow.released_at.is_(None))
+        .order_by(RecallRow.created_at.desc(), RecallRow.id.desc())
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        ActiveRecall(
+            id=r.id,
+            created_at=utc(r.created_at),
+            created_by=r.created_by,
+            reason=r.reason,
+            lot=r.lot_id,
+            member=r.member_id,
+            station=r.station_id,
+            from_time=None if r.from_time is None else utc(r.from_time),
+            to_time=None if r.to_time is None else utc(r.to_time),
         )
         for r in rows
     ]

@@ -36,8 +36,11 @@ class NavItem:
 NAV: Final = (
     NavItem("/", "nav.dashboard", Role.VIEWER),
     NavItem("/stations", "nav.stations", Role.VIEWER),
+    NavItem("/receiving", "nav.receiving", Role.VIEWER),
     NavItem("/trace", "nav.trace", Role.VIEWER),
+    NavItem("/recalls", "nav.recalls", Role.VIEWER),
     NavItem("/stock", "nav.stock", Role.VIEWER),
+    NavItem("/members", "nav.members", Role.VIEWER),
     NavItem("/audit", "nav.audit", Role.ADMIN),
     NavItem("/accounts", "nav.accounts", Role.ADMIN),
     NavItem("/tokens", "nav.tokens", Role.ADMIN),
