@@ -124,7 +124,8 @@ def set_gs1_identity(
 class PrinterIn(BaseModel):
     backend: BackendName
     target: Annotated[str, Field(min_length=1, max_length=255), OneLine] = Field(
-        description="raw9100: host[:port]; cups: the queue; spool: an absolute directory"
+        description="raw9100: host[:port]; cups: the queue, queue@host[:port] on another CUPS "
+        "server than the hub's own; spool: an absolute directory"
     )
     format: LabelFormat = "zpl"
     dpi: Dpi = Dpi.DPI_203

@@ -3,7 +3,8 @@
 Rules:
 
 1. A printer is a backend by name (``BACKENDS``) and a target in that backend's terms:
-   ``host[:port]`` for ``raw9100``, a queue for ``cups``, an absolute directory for ``spool``.
+   ``host[:port]`` for ``raw9100``, a queue for ``cups`` (``queue@host[:port]`` on another
+   CUPS server than lp's own), an absolute directory for ``spool``.
    The transports themselves are ``labels.printers``; an unknown backend names the known ones.
 2. A label is a kind by name (``LABEL_KINDS``): ``crate`` prints the crate label of the crate's
    last weighing, ``lot`` the case label, ``dispatch`` and ``pallet`` the pallet label.
@@ -66,7 +67,7 @@ __all__ = [
 
 
 _HOST_PORT: Final = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_QUEUE: Final = re.compile(r"[A-Za-z0-9_.@-]+")
+_QUEUE: Final = re.compile(rf"[A-Za-z0-9_.-]+(?:@{_HOST_PORT.pattern})?")
 
 
 def _raw9100(target: str) -> Printer:
@@ -77,7 +78,11 @@ def _raw9100(target: str) -> Printer:
 
 def _cups(target: str) -> Printer:
     if not _QUEUE.fullmatch(target):
-        raise PrinterAddressError(target, "expected a CUPS queue name (letters, digits, _.@-)")
+        raise PrinterAddressError(
+            target,
+            "expected a CUPS queue name (letters, digits, _.-), then @host[:port] if its "
+            "server is not lp's own",
+        )
     return open_printer(f"cups://{target}")
 
 
@@ -101,7 +106,7 @@ BACKENDS: Final[dict[str, Backend]] = {
     backend.name: backend
     for backend in (
         Backend("raw9100", "10.0.0.20:9100", "raw socket, host[:port] (port 9100)", _raw9100),
-        Backend("cups", "zebra_gk420d", "a CUPS queue, through lp", _cups),
+        Backend("cups", "zebra_gk420d", "a CUPS queue[@host[:port]], through lp", _cups),
         Backend("spool", "/var/spool/lumbung", "one file per label in a directory", _spool),
     )
 }

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import stat
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import get_args
 
 import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
-from hub_world import APEL_B, COOP, Script, setup_world, store
+from hub_world import COOP, Script, setup_world, store
 from PIL import Image
+from printers_world import LOT, MIXED_LOT, Hub, LoopbackPrinter, labelled_hub
 from sqlalchemy import Engine, select, update
 
 from hub.api import labels as api_labels
@@ -44,7 +42,6 @@ from hub.printing.domain import (
 )
 from hub.printing.service import PrintService
 from hub.printing.sscc import next_sscc
-from hub.printing.worker import PrintWorker
 from hub.services.projection import project_pending
 from hub.services.stock import dispatch
 from labels import gs1
@@ -52,57 +49,9 @@ from labels.templates import TEMPLATES
 
 pytestmark = pytest.mark.pg
 
-LOT = "BTU-2611-A1"
-MIXED_LOT = "BTU-2611-B1"
 GTIN = "18995555000010"
 FIRST_SSCC = "089955550000000013"
 """Extension 0, company prefix 8995555, serial 1 and its check digit (biip reads it so)."""
-
-FAST = RetryPolicy(
-    first_delay=timedelta(milliseconds=50),
-    max_delay=timedelta(milliseconds=200),
-    give_up_after=timedelta(seconds=30),
-    lease=timedelta(seconds=30),
-)
-
-
-class LoopbackPrinter:
-    """A raw-port (9100) label printer on loopback that keeps the bytes of each job; ``port``
-    lets a test switch on a printer at an address that was dead until then."""
-
-    def __init__(self, port: int = 0) -> None:
-        self._server = socket.create_server(("127.0.0.1", port))
-        self._server.settimeout(0.05)
-        self.port: int = self._server.getsockname()[1]
-        self.jobs: list[bytes] = []
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                chunks = []
-                while chunk := connection.recv(65536):
-                    chunks.append(chunk)
-                self.jobs.append(b"".join(chunks))
-
-    def received(self, count: int) -> list[bytes]:
-        """The jobs, once ``count`` have arrived (the sender may finish before we read)."""
-        deadline = time.monotonic() + 10
-        while len(self.jobs) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.jobs
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
-        self._server.close()
 
 
 @pytest.fixture
@@ -120,78 +69,9 @@ def spool(tmp_path: Path) -> Path:
     return directory
 
 
-@dataclass
-class Hub:
-    engine: Engine
-    admin: TestClient
-    operator: TestClient
-    viewer: TestClient
-    dispatch_id: int
-
-    def worker(self, policy: RetryPolicy = FAST) -> PrintWorker:
-        return PrintWorker(PrintService(self.engine), policy=policy, poll_s=0.02)
-
-    def add_printer(self, name: str, backend: str, target: str, **more: object) -> None:
-        body = {"name": name, "backend": backend, "target": target, **more}
-        response = self.admin.post("/api/v1/printers", json=body)
-        assert response.status_code == 201, response.text
-
-    def print(self, printer: str, *labels: tuple[str, str], **more: object) -> Any:
-        body = {"printer": printer, "labels": [{"kind": k, "id": i} for k, i in labels], **more}
-        return self.operator.post("/api/v1/print-jobs", json=body)
-
-    def queue(self, printer: str, *labels: tuple[str, str], **more: object) -> list[Any]:
-        response = self.print(printer, *labels, **more)
-        assert response.status_code == 201, response.text
-        jobs: list[Any] = response.json()
-        return jobs
-
-    def label(self, path: str) -> bytes:
-        response = self.viewer.get(f"/api/v1/labels/{path}")
-        assert response.status_code == 200, response.text
-        return response.content
-
-    def job(self, job_id: int) -> Any:
-        return self.operator.get(f"/api/v1/print-jobs/{job_id}").json()
-
-    def wait_for(self, job_id: int, status: str, timeout: float = 15) -> Any:
-        deadline = time.monotonic() + timeout
-        while (job := self.job(job_id))["status"] != status:
-            assert time.monotonic() < deadline, job
-            time.sleep(0.02)
-        return job
-
-
 @pytest.fixture
 def hub(engine: Engine) -> Hub:
-    """Two crates in one lot that left on a dispatch before the cooperative had a GS1 prefix,
-    a crate in no lot yet, and a lot of two grades."""
-    uow = setup_world(engine, sscc=False)
-    script = Script()
-    script.weigh("KRT-1", 12_000)
-    script.weigh("KRT-2", 10_000, member="AGT-002")
-    script.close_lot(LOT, ["KRT-1", "KRT-2"], 22_000)
-    script.weigh("KRT-5", 8_000)
-    script.weigh("KRT-6", 7_000, product=APEL_B)
-    script.close_lot(MIXED_LOT, ["KRT-5", "KRT-6"], 15_000)
-    script.weigh("KRT-9", 9_000, member="AGT-003")
-    store(engine, script.events)
-    project_pending(uow)
-    sent = dispatch(
-        uow, lots=[LOT], departed_at=datetime(2026, 11, 24, 3, tzinfo=UTC), operator="t"
-    )
-    assert sent.sscc is None
-    app = create_app(engine)
-    store_ = AuthStore(engine)
-
-    def client(role: Role) -> TestClient:
-        token, _ = store_.create_token(name=role.value, role=role, actor="test")
-        return TestClient(app, headers={"Authorization": f"Bearer {token}"})
-
-    hub = Hub(engine, client(Role.ADMIN), client(Role.OPERATOR), client(Role.VIEWER), sent.id)
-    response = hub.admin.put(f"/api/v1/cooperatives/{COOP}/gs1", json={"company_prefix": "8995555"})
-    assert response.status_code == 200, response.text
-    return hub
+    return labelled_hub(engine)
 
 
 def symbols(png: bytes) -> set[tuple[str, str]]:
@@ -370,7 +250,7 @@ def test_a_printer_that_never_comes_on_fails_the_job_with_the_reason(hub: Hub) -
         RetryPolicy(
             first_delay=timedelta(milliseconds=20),
             max_delay=timedelta(milliseconds=50),
-            give_up_after=timedelta(milliseconds=400),
+            give_up_after=timedelta(seconds=3),
         )
     )
     worker.start()
