@@ -18,7 +18,19 @@ from hub.api import (
     trace,
     weighings,
 )
-from hub.web import admin, members, metrics, pages, recalls, receiving, signin, site, stations
+from hub.web import (
+    admin,
+    distribution_page,
+    labels_page,
+    members,
+    metrics,
+    pages,
+    recalls,
+    receiving,
+    signin,
+    site,
+    stations,
+)
 from hub.web.settings import WebSettings
 
 
@@ -53,6 +65,8 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(receiving.router)
     app.include_router(members.router)
     app.include_router(recalls.router)
+    app.include_router(labels_page.router)
+    app.include_router(distribution_page.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

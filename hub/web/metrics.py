@@ -2,10 +2,10 @@
 part of it.
 
 Two kinds of figure: what the database says (events stored by type, dead letters, stations by
-state and their backlog, weighings and net grams today) is read at each scrape, so every hub
-process reports the same numbers whichever one is scraped; HTTP requests and their durations
-are this process's own.  Scraping needs the viewer role: give Prometheus a viewer API token
-(``authorization: {credentials_file: …}`` in its scrape config).
+state and their backlog, weighings and net grams today, label print jobs by state) is read at
+each scrape, so every hub process reports the same numbers whichever one is scraped; HTTP
+requests and their durations are this process's own.  Scraping needs the viewer role: give
+Prometheus a viewer API token (``authorization: {credentials_file: …}`` in its scrape config).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from hub.api.deps import get_engine
 from hub.api.time import hub_today
 from hub.auth.deps import require_role
 from hub.auth.domain import Role
+from hub.db.print_models import PrintJobRow
+from hub.printing.domain import JobStatus
 from hub.web import queries
 
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
@@ -131,6 +133,19 @@ def database_lines(engine: Engine) -> list[str]:
     ]
 
 
+def print_queue_lines(engine: Engine) -> list[str]:
+    """The label print queue by job state; every state is reported, zeros included."""
+    query = select(PrintJobRow.status, func.count()).group_by(PrintJobRow.status)
+    with engine.connect() as connection:
+        jobs: dict[str, int] = {status: n for status, n in connection.execute(query)}
+    return _family(
+        "lumbung_print_jobs",
+        "gauge",
+        "Label print jobs by state: queued and sending are still to print; failed gave up.",
+        (({"state": state.value}, jobs.get(state.value, 0)) for state in JobStatus),
+    )
+
+
 @router.get(
     "/metrics",
     response_class=PlainTextResponse,
@@ -139,5 +154,6 @@ def database_lines(engine: Engine) -> list[str]:
 )
 def metrics(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> PlainTextResponse:
     process: RequestMetrics = request.app.state.request_metrics
-    text = "\n".join(database_lines(engine) + process.lines()) + "\n"
+    lines = database_lines(engine) + print_queue_lines(engine) + process.lines()
+    text = "\n".join(lines) + "\n"
     return PlainTextResponse(text, media_type=CONTENT_TYPE)

@@ -40,6 +40,8 @@ NAV: Final = (
     NavItem("/trace", "nav.trace", Role.VIEWER),
     NavItem("/recalls", "nav.recalls", Role.VIEWER),
     NavItem("/stock", "nav.stock", Role.VIEWER),
+    NavItem("/labels", "nav.labels", Role.VIEWER),
+    NavItem("/distribution", "nav.distribution", Role.VIEWER),
     NavItem("/members", "nav.members", Role.VIEWER),
     NavItem("/audit", "nav.audit", Role.ADMIN),
     NavItem("/accounts", "nav.accounts", Role.ADMIN),
