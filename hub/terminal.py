@@ -1,6 +1,7 @@
 """Plain-text views for a person at a terminal (``lumbung hub trace``).
 
-Kilograms are printed with three decimals; times in the hub's zone (WIB).
+Kilograms are printed with three decimals; times in the hub's zone (WIB).  A trace is printed
+whole: the totals by member and by product first, then every weighing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from datetime import datetime
 
 from hub.domain.projection import HUB_TZ
 from hub.domain.reports import kilograms
-from hub.domain.trace import Trace
+from hub.domain.trace import ReceiptTally, Trace
 
 
 def _when(moment: datetime | None) -> str:
@@ -20,13 +21,27 @@ def render_trace(trace: Trace) -> str:
     back, fwd = trace.backward, trace.forward
     names = {m.id: m.name for m in back.members}
     stations = {s.id: s.name for s in back.stations}
-    live = [w for w in back.weighings if w.voided_by_event_id is None]
+    total = back.total
     lines = [
         f"Trace of {trace.code} ({trace.matched})",
         "",
-        f"BACKWARD: {len(live)} crate(s), {kilograms(sum(w.net_g for w in live))} kg net, "
-        f"{len(back.member_ids)} member(s), {len(back.stations)} station(s)",
+        f"BACKWARD: {total.crates} crate(s), {kilograms(total.net_g)} kg net, "
+        f"{len(back.member_ids)} member(s), {len(back.stations)} station(s)"
+        + (f", {total.weighings - total.crates} voided" if total.weighings > total.crates else ""),
     ]
+    for by_member in back.by_member:
+        who = by_member.member
+        member = f"{who} {names.get(who, '')}".strip() if who else "no member"
+        lines.append(
+            f"  {member} at {by_member.station}: {by_member.tally.crates} crate(s), "
+            f"{kilograms(by_member.tally.net_g)} kg"
+        )
+    for by_product in back.by_product:
+        lines.append(
+            f"  {by_product.product} {by_product.grade}: {by_product.tally.crates} crate(s), "
+            f"{kilograms(by_product.tally.net_g)} kg"
+        )
+    lines.append("")
     for w in back.weighings:
         member = f"{w.member} {names.get(w.member or '', '')}".strip() if w.member else "-"
         reading = f"{w.raw_weight} {w.raw_unit}" if w.raw_weight else "-"
@@ -55,12 +70,11 @@ def render_trace(trace: Trace) -> str:
             f"{_when(d.departed_at)}, due {_when(d.due_at)}, lots {', '.join(d.lots)}"
         )
     for r in fwd.receipts:
-        village = sum(line.village_net_g for line in r.lines)
-        hub = sum(line.hub_net_g for line in r.lines)
+        received = fwd.receipt_totals.get(r.id, ReceiptTally())
         lines.append(
-            f"  receipt {r.id}: {_when(r.received_at)} by {r.operator}, {len(r.lines)} crate(s),"
-            f" village {kilograms(village)} kg, hub {kilograms(hub)} kg, shrinkage "
-            f"{kilograms(village - hub)} kg"
+            f"  receipt {r.id}: {_when(r.received_at)} by {r.operator}, {received.crates} "
+            f"crate(s), village {kilograms(received.village_net_g)} kg, hub "
+            f"{kilograms(received.hub_net_g)} kg, shrinkage {kilograms(received.shrinkage_g)} kg"
         )
     orders = {o.id: o for o in fwd.orders}
     for p in fwd.picks:

@@ -25,13 +25,16 @@ from hub.domain.reports import (
 )
 from hub.domain.stock import Move, StockLine
 from hub.domain.trace import (
+    Backward,
     DispatchRecord,
     Forward,
     MemberRecord,
     OrderRecord,
     Pick,
     ReceiptRecord,
+    ReceiptTally,
     StationRecord,
+    Tally,
     Trace,
     TripRecord,
 )
@@ -182,6 +185,32 @@ class ReceiptOut(BaseModel):
         )
 
 
+class TracedReceiptOut(ReceiptOut):
+    """A receipt in a trace: totals over every traced crate it re-weighed, and the lines of
+    those on this page of the trace's weighings."""
+
+    lines: list[ReceiptLineOut] = Field(description="the re-weighed crates on this page")
+    crates: int = Field(description="traced crates re-weighed, on any page")
+    village_net_g: int
+    hub_net_g: int
+    shrinkage_g: int
+
+    @classmethod
+    def traced(cls, r: ReceiptRecord, totals: ReceiptTally) -> TracedReceiptOut:
+        receipt = ReceiptOut.of(r)
+        return cls(
+            id=receipt.id,
+            dispatch_id=receipt.dispatch_id,
+            received_at=receipt.received_at,
+            operator=receipt.operator,
+            lines=receipt.lines,
+            crates=totals.crates,
+            village_net_g=totals.village_net_g,
+            hub_net_g=totals.hub_net_g,
+            shrinkage_g=totals.shrinkage_g,
+        )
+
+
 class PickOut(BaseModel):
     lot: str
     product: str
@@ -263,18 +292,97 @@ class StationOut(BaseModel):
         return cls(id=s.id, coop=s.coop, name=s.name, kecamatan=s.kecamatan)
 
 
+class TallyOut(BaseModel):
+    weighings: int = Field(description="weighings counted, voided ones too")
+    crates: int = Field(description="weighings not voided")
+    net_g: int = Field(description="net of the crates not voided")
+    net_kg: str
+
+
+class TotalsOut(TallyOut):
+    voided: int
+
+
+class MemberTallyOut(TallyOut):
+    member: str | None = Field(description="null for weighings that named no member")
+    station: str
+
+
+class StationTallyOut(TallyOut):
+    station: str
+
+
+class ProductTallyOut(TallyOut):
+    product: str
+    grade: str
+
+
+def _tally(t: Tally) -> dict[str, object]:
+    return {
+        "weighings": t.weighings,
+        "crates": t.crates,
+        "net_g": t.net_g,
+        "net_kg": kilograms(t.net_g),
+    }
+
+
+class PageOut(BaseModel):
+    """Which of the trace's weighings ``backward.weighings`` holds: ``limit`` at most, in
+    (``weighed_at``, ``id``) order, after weighing ``after``; ask again with
+    ``?weighings_after={next_after}`` for the next page, until ``next_after`` is null."""
+
+    limit: int | None = Field(description="null: every weighing, in one page")
+    after: int | None
+    next_after: int | None = Field(description="null: this page ends the trace")
+    weighings: int = Field(description="weighings on this page")
+
+
 class BackwardOut(BaseModel):
-    weighings: list[WeighingOut]
+    weighings: list[WeighingOut] = Field(description="this page of the trace's weighings")
+    page: PageOut
+    totals: TotalsOut = Field(description="every weighing of the trace, on any page")
+    by_member: list[MemberTallyOut] = Field(description="every weighing, by member and station")
+    by_station: list[StationTallyOut]
+    by_product: list[ProductTallyOut]
     members: list[MemberOut]
     member_ids: list[str] = Field(description="every member id named, registered or not")
     stations: list[StationOut]
-    net_g: int
+    net_g: int = Field(description="net of every crate of the trace not voided")
+
+
+def _backward_summary(b: Backward) -> dict[str, object]:
+    """``BackwardOut`` but its weighings, as plain data."""
+    return {
+        "page": {
+            "limit": b.limit,
+            "after": b.after,
+            "next_after": b.next_after,
+            "weighings": len(b.weighings),
+        },
+        "totals": {**_tally(b.total), "voided": b.total.weighings - b.total.crates},
+        "by_member": [
+            {"member": t.member, "station": t.station, **_tally(t.tally)} for t in b.by_member
+        ],
+        "by_station": [{"station": station, **_tally(t)} for station, t in b.by_station.items()],
+        "by_product": [
+            {"product": t.product, "grade": t.grade, **_tally(t.tally)} for t in b.by_product
+        ],
+        "members": [
+            {"id": m.id, "coop": m.coop, "name": m.name, "village": m.village} for m in b.members
+        ],
+        "member_ids": b.member_ids,
+        "stations": [
+            {"id": s.id, "coop": s.coop, "name": s.name, "kecamatan": s.kecamatan}
+            for s in b.stations
+        ],
+        "net_g": b.total.net_g,
+    }
 
 
 class ForwardOut(BaseModel):
     lots: list[LotOut]
     dispatches: list[DispatchOut]
-    receipts: list[ReceiptOut]
+    receipts: list[TracedReceiptOut]
     picks: list[PickOut]
     orders: list[OrderOut]
     trips: list[TripOut]
@@ -285,7 +393,10 @@ class ForwardOut(BaseModel):
         return cls(
             lots=[LotOut.of(lot) for lot in f.lots],
             dispatches=[DispatchOut.of(d) for d in f.dispatches],
-            receipts=[ReceiptOut.of(r) for r in f.receipts],
+            receipts=[
+                TracedReceiptOut.traced(r, f.receipt_totals.get(r.id, ReceiptTally()))
+                for r in f.receipts
+            ],
             picks=[PickOut.of(p) for p in f.picks],
             orders=[OrderOut.of(o) for o in f.orders],
             trips=[TripOut.of(trip) for trip in f.trips],
@@ -302,23 +413,26 @@ class TraceOut(BaseModel):
 
 _WEIGHING_FIELDS: Final = tuple(name for name in WeighingOut.model_fields if name != "voided")
 _LINE_FIELDS: Final = tuple(ReceiptLineOut.model_fields)
+_RECEIPT_FIELDS: Final = ("id", "dispatch_id", "received_at", "operator")
+_RECEIPT_TOTALS: Final = ("crates", "village_net_g", "hub_net_g", "shrinkage_g")
 
 
 def trace_json(t: Trace) -> bytes:
     """``TraceOut`` as JSON, built straight from the records.
 
-    A pallet's trace lists thousands of weighings and receipt lines; building a pydantic object
-    for each would cost more than the database does, so they go to JSON as plain dicts in the
-    shape ``TraceOut`` documents (a test holds the two together).
+    A page of a pallet's trace lists hundreds of weighings and receipt lines; building a
+    pydantic object for each would cost more than the database does, so they go to JSON as
+    plain dicts in the shape ``TraceOut`` documents (a test holds the two together).
     """
     forward = ForwardOut.of(replace(t.forward, receipts=[])).model_dump()
     forward["receipts"] = [
         {
-            "id": r.id,
-            "dispatch_id": r.dispatch_id,
-            "received_at": r.received_at,
-            "operator": r.operator,
+            **{name: getattr(r, name) for name in _RECEIPT_FIELDS},
             "lines": [{name: getattr(line, name) for name in _LINE_FIELDS} for line in r.lines],
+            **{
+                name: getattr(t.forward.receipt_totals.get(r.id, ReceiptTally()), name)
+                for name in _RECEIPT_TOTALS
+            },
         }
         for r in t.forward.receipts
     ]
@@ -330,13 +444,7 @@ def trace_json(t: Trace) -> bytes:
     document = {
         "code": t.code,
         "matched": t.matched,
-        "backward": {
-            "weighings": weighings,
-            "members": [MemberOut.of(m).model_dump() for m in t.backward.members],
-            "member_ids": t.backward.member_ids,
-            "stations": [StationOut.of(s).model_dump() for s in t.backward.stations],
-            "net_g": sum(w.net_g for w in t.backward.weighings if w.voided_by_event_id is None),
-        },
+        "backward": {"weighings": weighings, **_backward_summary(t.backward)},
         "forward": forward,
     }
     return to_json(document)

@@ -4,22 +4,23 @@ recalls that block it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from hub.api.deps import get_uow
-from hub.api.inputs import OneLine, Prose, RowId, ScannedCode, StorableTime
+from hub.api.inputs import MAX_ROW_ID, OneLine, Prose, RowId, ScannedCode, StorableTime
 from hub.api.schemas import RecallOut, TraceOut, trace_json
 from hub.api.time import aware, hub_today
 from hub.auth.deps import RequireAdmin, RequireViewer
-from hub.domain.trace import RecallScope
+from hub.domain.trace import PAGE, RecallScope
 from hub.services import trace as service
 from hub.services.unit_of_work import AbstractUnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["trace"])
 Uow = Annotated[AbstractUnitOfWork, Depends(get_uow)]
+MAX_PAGE: Final = 1000
 
 
 @router.get(
@@ -28,11 +29,25 @@ Uow = Annotated[AbstractUnitOfWork, Depends(get_uow)]
     summary="Trace any label code backward and forward (role: viewer)",
 )
 def trace_code(
-    uow: Uow, _viewer: RequireViewer, code: Annotated[str, Path(max_length=512), ScannedCode]
+    uow: Uow,
+    _viewer: RequireViewer,
+    code: Annotated[str, Path(max_length=512), ScannedCode],
+    weighings_after: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ROW_ID, description="the page starts after this weighing's id"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="weighings per page")] = PAGE,
 ) -> Response:
     """``code`` is a crate id, lot id, dispatch code, SSCC, GS1 element string or GS1 Digital
-    Link URI, URL-encoded where it holds ``/`` or ``?``."""
-    return Response(trace_json(service.trace_code(uow, code)), media_type="application/json")
+    Link URI, URL-encoded where it holds ``/`` or ``?``.
+
+    Every summary is whole (totals; crates and kilograms by member, station, product and grade;
+    lots, dispatches, receipts with their totals, picks, orders, trips, partners).  The
+    weighings, and the receipt lines that re-weighed them, come ``limit`` at a time in
+    (``weighed_at``, ``id``) order: while ``backward.page.next_after`` is not null, ask again
+    with ``?weighings_after=`` set to it."""
+    found = service.trace_code(uow, code, weighings_after=weighings_after, limit=limit)
+    return Response(trace_json(found), media_type="application/json")
 
 
 class RecallIn(BaseModel):

@@ -15,14 +15,21 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from itertools import product, zip_longest
 from typing import Any, Final
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
+    Integer,
     Row,
     and_,
+    any_,
     bindparam,
+    case,
+    false,
     func,
     insert,
     literal,
@@ -31,6 +38,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.sql.expression import Executable
 
 from hub.db.models import (
     AuditEntry,
@@ -65,13 +73,19 @@ from hub.domain.projection import (
 from hub.domain.reports import KgLine, ReceiptFact, StatusReport
 from hub.domain.stock import Location, LocationKind, Move, StockKey
 from hub.domain.trace import (
+    Deliveries,
     DispatchRecord,
     MemberRecord,
+    MemberTally,
     OrderRecord,
+    ProductTally,
     RecallScope,
     ReceiptLine,
     ReceiptRecord,
+    ReceiptTally,
     StationRecord,
+    Tallies,
+    Tally,
     TripRecord,
 )
 from hub.services.unit_of_work import (
@@ -599,9 +613,6 @@ class SqlDispatchRepository(_Repository, DispatchRepository):
         found = self._with_lots(self._rows(select(DispatchRow).where(DispatchRow.code == code)))
         return found[0] if found else None
 
-    def by_sscc(self, sscc: str) -> list[DispatchRecord]:
-        return self._with_lots(self._rows(select(DispatchRow).where(DispatchRow.sscc == sscc)))
-
     def of_lots(self, lots: Iterable[str]) -> list[DispatchRecord]:
         rows: dict[int, Any] = {}
         for chunk in _chunks(lots):
@@ -1037,74 +1048,464 @@ class SqlAuditRepository(_Repository, AuditRepository):
             )
 
 
+_TRACED: Final = (
+    WeighingRow.id,
+    WeighingRow.event_id,
+    WeighingRow.coop_id,
+    WeighingRow.station_id,
+    WeighingRow.seq,
+    WeighingRow.member_id,
+    WeighingRow.product_code,
+    WeighingRow.product_id,
+    WeighingRow.grade,
+    WeighingRow.crate_id,
+    WeighingRow.gross_g,
+    WeighingRow.tare_g,
+    WeighingRow.net_g,
+    WeighingRow.raw_weight,
+    WeighingRow.raw_unit,
+    WeighingRow.stable,
+    WeighingRow.driver,
+    WeighingRow.station_time,
+    WeighingRow.clock_synced,
+    WeighingRow.weighed_at,
+    WeighingRow.time_source,
+    WeighingRow.received_at,
+    WeighingRow.lot_id,
+    WeighingRow.voided_by_event_id,
+    WeighingRow.voided_by,
+)
+"""A weighing's columns in the order of ``WeighingRecord``'s fields (a test holds the two
+together), so a page of a trace becomes records by position, in a third of the time by name."""
+
+_TRACED_TIMES: Final = (17, 19, 21)
+
+
+def _traced(row: Sequence[Any]) -> WeighingRecord:
+    values = list(row)
+    for index in _TRACED_TIMES:
+        values[index] = utc(values[index])
+    return WeighingRecord(*values)
+
+
+def _one_of(column: Any, name: str, arrays: bool) -> ColumnElement[bool]:
+    """``column`` is one of the values bound to ``name``: on PostgreSQL one array, so the
+    statement reads the same however many there are and is prepared once per connection, not
+    planned on every trace; elsewhere an IN list, in batches of ``CHUNK``."""
+    condition: ColumnElement[bool] = (
+        column == any_(bindparam(name, type_=ARRAY(column.type)))
+        if arrays
+        else column.in_(bindparam(name, expanding=True))
+    )
+    return condition
+
+
+# Each statement of a trace is built once per kind of database (and variant) and then only
+# executed: building a fresh one and matching its result columns to the cached compiled form
+# costs more than a small query does.
+
+
+@cache
+def _page_query(arrays: bool, *, after: bool, limit: bool) -> Executable:
+    w = WeighingRow
+    query = select(*_TRACED).where(_one_of(w.lot_id, "lots", arrays)).order_by(w.weighed_at, w.id)
+    if after:
+        at, last = bindparam("at", type_=w.weighed_at.type), bindparam("last", type_=w.id.type)
+        query = query.where(or_(w.weighed_at > at, and_(w.weighed_at == at, w.id > last)))
+    return query.limit(bindparam("limit", type_=Integer())) if limit else query
+
+
+@cache
+def _lots_query(arrays: bool) -> Executable:
+    return select(LotRow).where(_one_of(LotRow.id, "ids", arrays))
+
+
+@cache
+def _weighing_query(by: str) -> Executable:
+    w = WeighingRow
+    if by == "id":
+        return select(*_TRACED).where(w.id == bindparam("id"))
+    return (
+        select(*_TRACED)
+        .where(w.crate_id == bindparam("crate"), w.voided_by_event_id.is_(None))
+        .order_by(w.weighed_at.desc(), w.id.desc())
+        .limit(1)
+    )
+
+
+@cache
+def _tallies_query(arrays: bool) -> Executable:
+    w = WeighingRow
+    live = w.voided_by_event_id.is_(None)
+    mine = _one_of(w.lot_id, "lots", arrays)
+    counts = (
+        func.count().label("weighings"),
+        func.sum(case((live, 1), else_=0)).label("crates"),
+        func.sum(case((live, w.net_g), else_=0)).label("net_g"),
+    )
+    return union_all(
+        select(
+            literal("member").label("by"),
+            w.member_id.label("first"),
+            w.station_id.label("second"),
+            *counts,
+        )
+        .where(mine)
+        .group_by(w.member_id, w.station_id),
+        select(literal("product"), w.product_id, w.grade, *counts)
+        .where(mine)
+        .group_by(w.product_id, w.grade),
+    )
+
+
+@cache
+def _dispatches_query(by: str, arrays: bool) -> Executable:
+    d, dl = DispatchRow, DispatchLot
+    condition = {
+        "code": d.code == bindparam("code"),
+        "sscc": d.sscc == bindparam("sscc"),
+        "lots": d.id.in_(select(dl.dispatch_id).where(_one_of(dl.lot_id, "lots", arrays))),
+    }[by]
+    return (
+        select(d, dl.lot_id.label("dispatched_lot"))
+        .join(dl, dl.dispatch_id == d.id)
+        .where(condition)
+    )
+
+
+@cache
+def _lines_of(by: str, arrays: bool) -> ColumnElement[bool]:
+    """The receipt lines of the weighings bound to ``lines`` (``by`` ``weighings``) or of the
+    lots bound to it (``lots``); of none at all (``none``)."""
+    line = ReceiptLineRow
+    if by == "weighings":
+        return _one_of(line.weighing_id, "lines", arrays)
+    if by == "lots":
+        return _one_of(line.lot_id, "lines", arrays)
+    return false()
+
+
+@cache
+def _receipts_query(lines: str, arrays: bool) -> Executable:
+    r, line = ReceiptRow, ReceiptLineRow
+    return (
+        select(
+            r.id,
+            r.dispatch_id,
+            r.received_at,
+            r.operator,
+            line.weighing_id,
+            line.lot_id,
+            line.village_net_g,
+            line.hub_net_g,
+            line.shrinkage_g,
+        )
+        .outerjoin(line, and_(line.receipt_id == r.id, _lines_of(lines, arrays)))
+        .where(_one_of(r.dispatch_id, "dispatches", arrays))
+        .order_by(r.id, line.id)
+    )
+
+
+@cache
+def _receipt_totals_query(lines: str, arrays: bool) -> Executable:
+    r, line = ReceiptRow, ReceiptLineRow
+    sums = (
+        select(
+            line.receipt_id,
+            func.count().label("crates"),
+            func.sum(line.village_net_g).label("village"),
+            func.sum(line.hub_net_g).label("hub"),
+            func.sum(line.shrinkage_g).label("shrinkage"),
+        )
+        .where(_lines_of(lines, arrays))
+        .group_by(line.receipt_id)
+        .subquery()
+    )
+    return (
+        select(
+            r.id,
+            r.dispatch_id,
+            r.received_at,
+            r.operator,
+            sums.c.crates,
+            sums.c.village,
+            sums.c.hub,
+            sums.c.shrinkage,
+        )
+        .outerjoin(sums, sums.c.receipt_id == r.id)
+        .where(_one_of(r.dispatch_id, "dispatches", arrays))
+        .order_by(r.id)
+    )
+
+
+@cache
+def _receipt_lines_query(arrays: bool) -> Executable:
+    line = ReceiptLineRow
+    return (
+        select(
+            line.receipt_id,
+            line.weighing_id,
+            line.lot_id,
+            line.village_net_g,
+            line.hub_net_g,
+            line.shrinkage_g,
+        )
+        .where(_one_of(line.weighing_id, "weighings", arrays))
+        .order_by(line.id)
+    )
+
+
+@cache
+def _deliveries_query(arrays: bool) -> Executable:
+    m, o, t = StockMoveRow, OrderRow, TripRow
+    return (
+        select(
+            m,
+            o.id.label("order"),
+            o.partner.label("order_partner"),
+            o.product_id.label("order_product"),
+            o.grade.label("order_grade"),
+            o.quantity_g.label("order_quantity_g"),
+            o.window_start.label("order_window_start"),
+            o.window_end.label("order_window_end"),
+            o.status.label("order_status"),
+            o.trip_id.label("order_trip"),
+            t.id.label("trip"),
+            t.vehicle.label("trip_vehicle"),
+            t.day.label("trip_day"),
+            t.stops.label("trip_stops"),
+        )
+        .outerjoin(o, o.id == m.order_id)
+        .outerjoin(t, t.id == o.trip_id)
+        .where(
+            _one_of(m.lot_id, "lots", arrays),
+            m.to_location.like(f"{LocationKind.PARTNER.value}/%"),
+        )
+        .order_by(m.id)
+    )
+
+
+@cache
+def _members_and_stations_query(arrays: bool) -> Executable:
+    m, s = Member, Station
+    return union_all(
+        select(literal("member").label("kind"), m.id, m.coop_id, m.name, m.village).where(
+            _one_of(m.id, "members", arrays)
+        ),
+        select(literal("station"), s.id, s.coop_id, s.name, s.kecamatan).where(
+            _one_of(s.id, "stations", arrays)
+        ),
+    )
+
+
 class SqlTraceSource(_Repository):
-    """``hub.domain.trace.TraceSource`` over the database."""
+    """``hub.domain.trace.TraceSource`` over the database.
+
+    A pallet names thousands of weighings: only the page asked for is read row by row, with the
+    receipt lines of that page found by weighing, and what a trace reports of all of them
+    (tallies by member, station, product and grade; receipt totals) is summed by the database.
+    Each read is one statement where it can be: a dispatch with its lots, receipts with their
+    lines or their totals, members with stations, picks with their orders and trips.
+    """
 
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
-        self._weighings = SqlWeighingRepository(connection)
-        self._lots = SqlLotRepository(connection)
-        self._dispatches = SqlDispatchRepository(connection)
-        self._receipts = SqlReceiptRepository(connection)
-        self._moves = SqlMoveRepository(connection)
+        self._arrays = connection.dialect.name == "postgresql"
+
+    def _batches(self, values: Iterable[Any]) -> list[list[Any]]:
+        """``values`` as ``_one_of`` binds them: one batch on PostgreSQL, none if empty."""
+        batch = sorted(set(values), key=str)
+        if not batch:
+            return []
+        return [batch] if self._arrays else list(_chunks(batch))
 
     def lots(self, ids: Iterable[str]) -> list[LotRecord]:
-        return list(self._lots.get(ids).values())
+        return [
+            lot_from_row(row)
+            for batch in self._batches(ids)
+            for row in self.connection.execute(_lots_query(self._arrays), {"ids": batch}).all()
+        ]
 
-    def weighings_of_lots(self, lots: Iterable[str]) -> list[WeighingRecord]:
-        return self._weighings.of_lots(lots)
+    def weighing(self, weighing_id: int) -> WeighingRecord | None:
+        row = self.connection.execute(_weighing_query("id"), {"id": weighing_id}).one_or_none()
+        return None if row is None else _traced(row)
+
+    def weighings_of_lots(
+        self,
+        lots: Iterable[str],
+        *,
+        after: tuple[datetime, int] | None = None,
+        limit: int | None = None,
+    ) -> list[WeighingRecord]:
+        query = _page_query(self._arrays, after=after is not None, limit=limit is not None)
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params.update(at=utc(after[0]), last=after[1])
+        batches = self._batches(lots)
+        records = [
+            _traced(row)
+            for batch in batches
+            for row in self.connection.execute(query, {**params, "lots": batch}).all()
+        ]
+        if len(batches) > 1:
+            records.sort(key=lambda record: (record.weighed_at, record.id))
+        return records[:limit]
+
+    def tallies_of_lots(self, lots: Iterable[str]) -> Tallies:
+        sums: defaultdict[tuple[str, Any, Any], list[int]] = defaultdict(lambda: [0, 0, 0])
+        query = _tallies_query(self._arrays)
+        for batch in self._batches(lots):
+            for by, first, second, *counts in self.connection.execute(query, {"lots": batch}).all():
+                into = sums[(by, first, second)]
+                for n, count in enumerate(counts):
+                    into[n] += int(count or 0)
+        return Tallies(
+            [MemberTally(a, b, Tally(*c)) for (by, a, b), c in sums.items() if by == "member"],
+            [ProductTally(a, b, Tally(*c)) for (by, a, b), c in sums.items() if by == "product"],
+        )
 
     def latest_weighing_of_crate(self, crate: str) -> WeighingRecord | None:
-        row = self.connection.execute(
-            select(WeighingRow)
-            .where(WeighingRow.crate_id == crate, WeighingRow.voided_by_event_id.is_(None))
-            .order_by(WeighingRow.weighed_at.desc(), WeighingRow.id.desc())
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else weighing_from_row(row)
+        row = self.connection.execute(_weighing_query("crate"), {"crate": crate}).one_or_none()
+        return None if row is None else _traced(row)
+
+    def _dispatches(self, by: str, params: Iterable[dict[str, Any]]) -> list[DispatchRecord]:
+        lots: defaultdict[int, list[str]] = defaultdict(list)
+        first: dict[int, Any] = {}
+        for bound in params:
+            for row in self.connection.execute(_dispatches_query(by, self._arrays), bound).all():
+                lots[row.id].append(row.dispatched_lot)
+                first.setdefault(row.id, row)
+        return [dispatch_from_row(row, lots[row.id]) for row in first.values()]
 
     def dispatches_by_code(self, code: str) -> list[DispatchRecord]:
-        found = self._dispatches.by_code(code)
-        return [found] if found else []
+        return self._dispatches("code", [{"code": code}])
 
     def dispatches_by_sscc(self, sscc: str) -> list[DispatchRecord]:
-        return self._dispatches.by_sscc(sscc)
+        return self._dispatches("sscc", [{"sscc": sscc}])
 
     def dispatches_of_lots(self, lots: Iterable[str]) -> list[DispatchRecord]:
-        return self._dispatches.of_lots(lots)
+        return self._dispatches("lots", [{"lots": batch} for batch in self._batches(lots)])
+
+    def _lines(
+        self, lots: Iterable[str], weighing_ids: Iterable[int] | None
+    ) -> tuple[str, list[list[Any]]]:
+        """Which receipt lines: those of ``weighing_ids`` if given (they are of ``lots``), else
+        those of ``lots``; as ``_lines_of`` selects them, with the values to bind."""
+        by, batches = (
+            ("lots", self._batches(lots))
+            if weighing_ids is None
+            else ("weighings", self._batches(weighing_ids))
+        )
+        return (by, batches) if batches else ("none", [[]])
 
     def receipts_of_dispatches(
-        self, dispatch_ids: Iterable[int], lots: Iterable[str]
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
     ) -> list[ReceiptRecord]:
-        return self._receipts.of_dispatches(dispatch_ids, list(lots))
+        by, line_batches = self._lines(lots, weighing_ids)
+        query = _receipts_query(by, self._arrays)
+        receipts: dict[int, Any] = {}
+        lines: defaultdict[int, list[ReceiptLine]] = defaultdict(list)
+        for dispatches, of_lines in product(self._batches(dispatch_ids), line_batches):
+            for row in self.connection.execute(
+                query, {"dispatches": dispatches, "lines": of_lines}
+            ).all():
+                receipts.setdefault(row.id, row)
+                if row.weighing_id is not None:
+                    lines[row.id].append(
+                        ReceiptLine(
+                            row.weighing_id,
+                            row.lot_id,
+                            row.village_net_g,
+                            row.hub_net_g,
+                            row.shrinkage_g,
+                        )
+                    )
+        return [
+            ReceiptRecord(
+                row.id, row.dispatch_id, utc(row.received_at), row.operator, tuple(lines[row.id])
+            )
+            for row in receipts.values()
+        ]
 
-    def picks_of_lots(self, lots: Iterable[str]) -> list[Move]:
-        return self._moves.picks_of_lots(lots)
+    def receipt_totals(
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
+    ) -> list[tuple[ReceiptRecord, ReceiptTally]]:
+        by, line_batches = self._lines(lots, weighing_ids)
+        query = _receipt_totals_query(by, self._arrays)
+        receipts: dict[int, ReceiptRecord] = {}
+        sums: defaultdict[int, ReceiptTally] = defaultdict(ReceiptTally)
+        for dispatches, of_lines in product(self._batches(dispatch_ids), line_batches):
+            for row in self.connection.execute(
+                query, {"dispatches": dispatches, "lines": of_lines}
+            ).all():
+                receipts.setdefault(
+                    row.id,
+                    ReceiptRecord(row.id, row.dispatch_id, utc(row.received_at), row.operator),
+                )
+                if row.crates:
+                    sums[row.id] += ReceiptTally(
+                        int(row.crates), int(row.village), int(row.hub), int(row.shrinkage)
+                    )
+        return [(receipt, sums[receipt.id]) for receipt in receipts.values()]
 
-    def orders(self, ids: Iterable[str]) -> list[OrderRecord]:
-        found: list[OrderRecord] = []
-        for chunk in _chunks(ids):
-            rows = self._rows(select(OrderRow).where(OrderRow.id.in_(chunk)))
-            found.extend(order_from_row(row) for row in rows)
-        return found
+    def receipt_lines(self, weighing_ids: Iterable[int]) -> dict[int, list[ReceiptLine]]:
+        lines: defaultdict[int, list[ReceiptLine]] = defaultdict(list)
+        for batch in self._batches(weighing_ids):
+            for receipt, *fields in self.connection.execute(
+                _receipt_lines_query(self._arrays), {"weighings": batch}
+            ).all():
+                lines[receipt].append(ReceiptLine(*fields))
+        return dict(lines)
 
-    def trips(self, ids: Iterable[str]) -> list[TripRecord]:
-        found: list[TripRecord] = []
-        for chunk in _chunks(ids):
-            for row in self._rows(select(TripRow).where(TripRow.id.in_(chunk))):
-                found.append(TripRecord(row.id, row.vehicle, row.date, tuple(row.stops)))
-        return found
+    def deliveries_of_lots(self, lots: Iterable[str]) -> Deliveries:
+        picks: list[Move] = []
+        orders: dict[str, OrderRecord] = {}
+        trips: dict[str, TripRecord] = {}
+        for batch in self._batches(lots):
+            for row in self.connection.execute(
+                _deliveries_query(self._arrays), {"lots": batch}
+            ).all():
+                picks.append(move_from_row(row))
+                if row.order is not None:
+                    orders[row.order] = OrderRecord(
+                        id=row.order,
+                        partner=row.order_partner,
+                        product=row.order_product,
+                        grade=row.order_grade,
+                        quantity_g=row.order_quantity_g,
+                        window_start=utc(row.order_window_start),
+                        window_end=utc(row.order_window_end),
+                        status=row.order_status,
+                        trip_id=row.order_trip,
+                    )
+                if row.trip is not None:
+                    trips[row.trip] = TripRecord(
+                        row.trip, row.trip_vehicle, row.trip_day, tuple(row.trip_stops)
+                    )
+        return Deliveries(picks, list(orders.values()), list(trips.values()))
 
-    def members(self, ids: Iterable[str]) -> list[MemberRecord]:
-        found: list[MemberRecord] = []
-        for chunk in _chunks(ids):
-            for row in self._rows(select(Member).where(Member.id.in_(chunk))):
-                found.append(MemberRecord(row.id, row.coop_id, row.name, row.village))
-        return found
-
-    def stations(self, ids: Iterable[str]) -> list[StationRecord]:
-        found: list[StationRecord] = []
-        for chunk in _chunks(ids):
-            for row in self._rows(select(Station).where(Station.id.in_(chunk))):
-                found.append(StationRecord(row.id, row.coop_id, row.name, row.kecamatan))
-        return found
+    def members_and_stations(
+        self, member_ids: Iterable[str], station_ids: Iterable[str]
+    ) -> tuple[list[MemberRecord], list[StationRecord]]:
+        members: list[MemberRecord] = []
+        stations: list[StationRecord] = []
+        query = _members_and_stations_query(self._arrays)
+        empty: list[Any] = []
+        batches = zip_longest(
+            self._batches(member_ids), self._batches(station_ids), fillvalue=empty
+        )
+        for of_members, of_stations in batches:
+            for kind, *fields in self.connection.execute(
+                query, {"members": of_members, "stations": of_stations}
+            ).all():
+                if kind == "member":
+                    members.append(MemberRecord(*fields))
+                else:
+                    stations.append(StationRecord(*fields))
+        return members, stations

@@ -19,19 +19,28 @@ Rules:
 4. A recall names any of a lot, a member, a station and a time range; it covers every weighing
    that matches all it names, and every lot holding one.  While it is active, the stock of
    those lots is blocked from allocation and picking (``hub.domain.stock``).
+5. A trace is never cut short in silence.  Its summaries are always whole: the crates and net
+   per member and station and per product and grade, every lot, dispatch, receipt (with its
+   totals), pick, order, trip and partner.  Only the individual weighings, and the receipt lines
+   that re-weighed them, come a page at a time when asked (``limit``): in (time, id) order,
+   each page after the weighing that ended the previous one (``after``), and ``next_after``
+   says where the next page starts, or that there is none.  The pages together hold every
+   weighing exactly once; a pallet of 2,000 crates is answered in milliseconds, not built whole.
 
 Exception tree::
 
     TraceError
     ├── UnknownCodeError      nothing the hub holds answers to the code
+    ├── PageError             a page that starts after a weighing the trace does not hold
     └── RecallError           a recall that names nothing, or that cannot change state
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Final, Protocol
 
@@ -52,11 +61,20 @@ class UnknownCodeError(TraceError, LookupError):
         self.code = code
 
 
+class PageError(TraceError, LookupError):
+    def __init__(self, code: str, after: int) -> None:
+        super().__init__(f"the trace of {code!r} holds no weighing {after} to start a page after")
+        self.code = code
+        self.after = after
+
+
 class RecallError(TraceError):
     pass
 
 
 GS: Final = "\x1d"
+PAGE: Final = 200
+"""Weighings per page of a trace when the caller pages and names no limit (rule 5)."""
 _SYMBOLOGY: Final = re.compile(r"^\][A-Za-z][0-9]")
 
 
@@ -210,12 +228,121 @@ class RecallScope:
         )
 
 
+# ---- tallies: the whole of a trace, however it is paged ----
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Weighings counted together: all of them (voided too), and the crates not voided with
+    their net."""
+
+    weighings: int = 0
+    crates: int = 0
+    net_g: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.weighings + other.weighings, self.crates + other.crates, self.net_g + other.net_g
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTally:
+    """What one member (``None``: a weighing that named none) delivered at one station."""
+
+    member: str | None
+    station: str
+    tally: Tally
+
+
+@dataclass(frozen=True, slots=True)
+class ProductTally:
+    product: str
+    grade: str
+    tally: Tally
+
+
+@dataclass(frozen=True, slots=True)
+class Tallies:
+    by_member: list[MemberTally]
+    by_product: list[ProductTally]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptTally:
+    """A receipt's re-weighed crates within a trace, summed."""
+
+    crates: int = 0
+    village_net_g: int = 0
+    hub_net_g: int = 0
+    shrinkage_g: int = 0
+
+    def __add__(self, other: ReceiptTally) -> ReceiptTally:
+        return ReceiptTally(
+            self.crates + other.crates,
+            self.village_net_g + other.village_net_g,
+            self.hub_net_g + other.hub_net_g,
+            self.shrinkage_g + other.shrinkage_g,
+        )
+
+
+def tally(weighings: Iterable[WeighingRecord]) -> Tallies:
+    """The tallies of weighings in hand (the source sums them in the database otherwise)."""
+    by_member: defaultdict[tuple[str | None, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_product: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for w in weighings:
+        for counts in (by_member[(w.member, w.station)], by_product[(w.product, w.grade)]):
+            counts[0] += 1
+            if w.voided_by_event_id is None:
+                counts[1] += 1
+                counts[2] += w.net_g
+    return Tallies(
+        [MemberTally(member, station, Tally(*c)) for (member, station), c in by_member.items()],
+        [ProductTally(product, grade, Tally(*c)) for (product, grade), c in by_product.items()],
+    )
+
+
+def tally_receipts(receipts: Iterable[ReceiptRecord]) -> dict[int, ReceiptTally]:
+    """The tallies of receipts whose lines are all in hand."""
+    return {
+        r.id: ReceiptTally(
+            len(r.lines),
+            sum(line.village_net_g for line in r.lines),
+            sum(line.hub_net_g for line in r.lines),
+            sum(line.shrinkage_g for line in r.lines),
+        )
+        for r in receipts
+        if r.lines
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Deliveries:
+    """What left the hub for partners from some lots: the picks (moves to ``partner/…``), the
+    orders they were picked for and the trips carrying those orders."""
+
+    picks: list[Move]
+    orders: list[OrderRecord]
+    trips: list[TripRecord]
+
+
 class TraceSource(Protocol):
     """The reads a trace needs; each takes and returns whole batches."""
 
     def lots(self, ids: Iterable[str]) -> list[LotRecord]: ...
 
-    def weighings_of_lots(self, lots: Iterable[str]) -> list[WeighingRecord]: ...
+    def weighing(self, weighing_id: int) -> WeighingRecord | None: ...
+
+    def weighings_of_lots(
+        self,
+        lots: Iterable[str],
+        *,
+        after: tuple[datetime, int] | None = None,
+        limit: int | None = None,
+    ) -> list[WeighingRecord]:
+        """In (``weighed_at``, ``id``) order, only those after ``after`` and ``limit`` at most."""
+
+    def tallies_of_lots(self, lots: Iterable[str]) -> Tallies: ...
 
     def latest_weighing_of_crate(self, crate: str) -> WeighingRecord | None: ...
 
@@ -226,19 +353,31 @@ class TraceSource(Protocol):
     def dispatches_of_lots(self, lots: Iterable[str]) -> list[DispatchRecord]: ...
 
     def receipts_of_dispatches(
-        self, dispatch_ids: Iterable[int], lots: Iterable[str]
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
     ) -> list[ReceiptRecord]:
-        """The dispatches' receipts, each with its lines of ``lots`` only."""
+        """The dispatches' receipts, each with its lines of ``lots`` (and ``weighing_ids``)."""
 
-    def picks_of_lots(self, lots: Iterable[str]) -> list[Move]: ...
+    def receipt_totals(
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
+    ) -> list[tuple[ReceiptRecord, ReceiptTally]]:
+        """The dispatches' receipts without their lines, each with the sum of its lines of
+        ``lots`` (and ``weighing_ids``)."""
 
-    def orders(self, ids: Iterable[str]) -> list[OrderRecord]: ...
+    def receipt_lines(self, weighing_ids: Iterable[int]) -> dict[int, list[ReceiptLine]]:
+        """The receipt lines of ``weighing_ids``, by receipt id."""
 
-    def trips(self, ids: Iterable[str]) -> list[TripRecord]: ...
+    def deliveries_of_lots(self, lots: Iterable[str]) -> Deliveries: ...
 
-    def members(self, ids: Iterable[str]) -> list[MemberRecord]: ...
-
-    def stations(self, ids: Iterable[str]) -> list[StationRecord]: ...
+    def members_and_stations(
+        self, member_ids: Iterable[str], station_ids: Iterable[str]
+    ) -> tuple[list[MemberRecord], list[StationRecord]]:
+        """The members and stations registered at the hub among those ids."""
 
 
 # ---- the trace ----
@@ -258,10 +397,28 @@ class Pick:
 @dataclass(frozen=True, slots=True)
 class Backward:
     weighings: list[WeighingRecord]
+    """This page of the trace's weighings, in (``weighed_at``, ``id``) order (rule 5)."""
     members: list[MemberRecord]
     stations: list[StationRecord]
     member_ids: list[str]
     """Every member id the weighings name, registered at the hub or not."""
+    by_member: list[MemberTally]
+    """Every weighing of the trace, by member and station."""
+    by_product: list[ProductTally]
+    total: Tally
+    limit: int | None = None
+    """The most weighings a page holds, as asked; ``None``: all of them, in one page."""
+    after: int | None = None
+    """The weighing this page starts after, as asked."""
+    next_after: int | None = None
+    """Where the next page starts; ``None`` when this page ends the trace."""
+
+    @property
+    def by_station(self) -> dict[str, Tally]:
+        stations: defaultdict[str, Tally] = defaultdict(Tally)
+        for line in self.by_member:
+            stations[line.station] += line.tally
+        return dict(sorted(stations.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +426,13 @@ class Forward:
     lots: list[LotRecord]
     dispatches: list[DispatchRecord]
     receipts: list[ReceiptRecord]
+    """Each with the lines of the weighings on this page of the trace."""
     picks: list[Pick]
     orders: list[OrderRecord]
     trips: list[TripRecord]
     partners: list[str]
+    receipt_totals: Mapping[int, ReceiptTally] = field(default_factory=dict)
+    """Per receipt id, every line of the trace summed, whichever page shows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,25 +447,35 @@ class Trace:
 
 @dataclass(slots=True)
 class _Start:
+    """What a code was found to be, with the records read on the way."""
+
     matched: str
     lots: set[str] = field(default_factory=set)
     weighings: list[WeighingRecord] | None = None
+    lot_records: list[LotRecord] | None = None
+    dispatches: list[DispatchRecord] | None = None
+    """Every dispatch of ``lots``: a lot leaves its station once (``hub.services.stock``)."""
 
 
 def _start(source: TraceSource, ids: Identifiers) -> _Start | None:
     if ids.sscc:
         dispatches = source.dispatches_by_sscc(ids.sscc)
         if dispatches:
-            return _Start("sscc", {lot for d in dispatches for lot in d.lots})
-    if ids.lot and source.lots([ids.lot]):
-        return _Start("lot", {ids.lot})
+            lots = {lot for d in dispatches for lot in d.lots}
+            return _Start("sscc", lots, dispatches=dispatches)
+    if ids.lot:
+        found = source.lots([ids.lot])
+        if found:
+            return _Start("lot", {ids.lot}, lot_records=found)
     crate = ids.serial or ids.plain
     if ids.plain:
-        if source.lots([ids.plain]):
-            return _Start("lot", {ids.plain})
+        found = source.lots([ids.plain])
+        if found:
+            return _Start("lot", {ids.plain}, lot_records=found)
         dispatches = source.dispatches_by_code(ids.plain)
         if dispatches:
-            return _Start("dispatch", {lot for d in dispatches for lot in d.lots})
+            lots = {lot for d in dispatches for lot in d.lots}
+            return _Start("dispatch", lots, dispatches=dispatches)
     if crate:
         weighing = source.latest_weighing_of_crate(crate)
         if weighing is not None:
@@ -328,61 +498,141 @@ def _picks(moves: Sequence[Move]) -> list[Pick]:
     ]
 
 
-def forward(source: TraceSource, lots: set[str], weighing_ids: set[int] | None = None) -> Forward:
-    """Everything downstream of ``lots``; receipt lines limited to ``weighing_ids`` if given."""
-    lot_records = sorted(source.lots(lots), key=lambda lot: lot.id)
-    dispatches = sorted(source.dispatches_of_lots(lots), key=lambda d: (d.departed_at, d.id))
-    receipts = []
-    for receipt in source.receipts_of_dispatches([d.id for d in dispatches], lots):
-        lines = tuple(
-            line
-            for line in receipt.lines
-            if weighing_ids is None or line.weighing_id in weighing_ids
-        )
-        if weighing_ids is not None and not lines:
-            continue
-        receipts.append(
-            ReceiptRecord(
-                receipt.id, receipt.dispatch_id, receipt.received_at, receipt.operator, lines
-            )
-        )
-    picks = sorted(_picks(source.picks_of_lots(lots)), key=lambda p: (p.at, p.lot))
-    orders = sorted(source.orders({p.order_id for p in picks if p.order_id}), key=lambda o: o.id)
-    trips = sorted(source.trips({o.trip_id for o in orders if o.trip_id}), key=lambda t: t.id)
+def forward(
+    source: TraceSource,
+    lots: set[str],
+    *,
+    scope: set[int] | None = None,
+    shown: set[int] | None = None,
+    lot_records: list[LotRecord] | None = None,
+    dispatches: list[DispatchRecord] | None = None,
+) -> Forward:
+    """Everything downstream of ``lots``, whose records and dispatches the caller may have read
+    already.
+
+    Receipts count the lines of the weighings in ``scope`` (every weighing of ``lots`` if
+    ``None``) and list those of ``shown`` (all of them if ``None``).
+    """
+    found_lots = source.lots(lots) if lot_records is None else lot_records
+    found_dispatches = source.dispatches_of_lots(lots) if dispatches is None else dispatches
+    dispatch_ids = [d.id for d in found_dispatches]
+    if shown is None:
+        receipts = source.receipts_of_dispatches(dispatch_ids, lots, scope)
+        totals = tally_receipts(receipts)
+    else:
+        counted = source.receipt_totals(dispatch_ids, lots, scope)
+        lines = source.receipt_lines(shown if scope is None else scope & shown)
+        receipts = [replace(r, lines=tuple(lines.get(r.id, ()))) for r, _ in counted]
+        totals = {r.id: t for r, t in counted if t.crates}
+    if scope is not None:
+        receipts = [r for r in receipts if r.id in totals]
+    delivered = source.deliveries_of_lots(lots)
+    picks = sorted(_picks(delivered.picks), key=lambda p: (p.at, p.lot))
+    orders = sorted(delivered.orders, key=lambda o: o.id)
+    trips = sorted(delivered.trips, key=lambda t: t.id)
     partners = sorted({p.partner for p in picks} | {o.partner for o in orders})
     return Forward(
-        lot_records,
-        dispatches,
+        sorted(found_lots, key=lambda lot: lot.id),
+        sorted(found_dispatches, key=lambda d: (d.departed_at, d.id)),
         sorted(receipts, key=lambda r: r.id),
         picks,
         orders,
         trips,
         partners,
+        totals,
     )
 
 
-def backward(source: TraceSource, weighings: Sequence[WeighingRecord]) -> Backward:
-    ordered = sorted(weighings, key=lambda w: (w.weighed_at, w.id))
-    member_ids = sorted({w.member for w in ordered if w.member})
-    members = sorted(source.members(member_ids), key=lambda m: m.id)
-    stations = sorted(source.stations({w.station for w in ordered}), key=lambda s: s.id)
-    return Backward(ordered, members, stations, member_ids)
+def _order(w: WeighingRecord) -> tuple[datetime, int]:
+    return (w.weighed_at, w.id)
 
 
-def trace(source: TraceSource, code: str) -> Trace:
-    """The backward and forward trace of whatever ``code`` names (rules 1–3)."""
+def backward(
+    source: TraceSource,
+    weighings: Sequence[WeighingRecord],
+    tallies: Tallies,
+    *,
+    limit: int | None = None,
+    after: int | None = None,
+    next_after: int | None = None,
+) -> Backward:
+    """The backward trace: ``weighings`` is the page to show, ``tallies`` the whole of it."""
+    by_member = sorted(tallies.by_member, key=lambda t: (t.member or "", t.station))
+    member_ids = sorted({t.member for t in by_member if t.member})
+    members, stations = source.members_and_stations(member_ids, {t.station for t in by_member})
+    return Backward(
+        weighings=sorted(weighings, key=_order),
+        members=sorted(members, key=lambda m: m.id),
+        stations=sorted(stations, key=lambda s: s.id),
+        member_ids=member_ids,
+        by_member=by_member,
+        by_product=sorted(tallies.by_product, key=lambda t: (t.product, t.grade)),
+        total=sum((t.tally for t in by_member), Tally()),
+        limit=limit,
+        after=after,
+        next_after=next_after,
+    )
+
+
+def _page_in_hand(
+    code: str, weighings: list[WeighingRecord], after: int | None, limit: int | None
+) -> tuple[list[WeighingRecord], int | None]:
+    ordered = sorted(weighings, key=_order)
+    start = 0
+    if after is not None:
+        ids = [w.id for w in ordered]
+        if after not in ids:
+            raise PageError(code, after)
+        start = ids.index(after) + 1
+    end = len(ordered) if limit is None else start + limit
+    page = ordered[start:end]
+    return page, page[-1].id if end < len(ordered) and page else None
+
+
+def trace(
+    source: TraceSource, code: str, *, after: int | None = None, limit: int | None = None
+) -> Trace:
+    """The backward and forward trace of whatever ``code`` names (rules 1–3), its weighings
+    paged when ``limit`` is given (rule 5)."""
+    if limit is not None and limit < 1:
+        raise TraceError(f"a page holds at least one weighing, not {limit}")
     ids = interpret(code)
     start = _start(source, ids)
     if start is None:
         raise UnknownCodeError(code)
-    weighings = (
-        start.weighings if start.weighings is not None else source.weighings_of_lots(start.lots)
-    )
-    scope = {w.id for w in weighings} if start.matched == "crate" else None
+    if start.weighings is not None:
+        page, next_after = _page_in_hand(code, start.weighings, after, limit)
+        scope: set[int] | None = {w.id for w in start.weighings}
+    else:
+        scope, anchor = None, None
+        if after is not None:
+            found = source.weighing(after)
+            if found is None or found.lot not in start.lots:
+                raise PageError(code, after)
+            anchor = _order(found)
+        rows = source.weighings_of_lots(
+            start.lots, after=anchor, limit=None if limit is None else limit + 1
+        )
+        page = rows[:limit]
+        next_after = None if len(rows) == len(page) else page[-1].id
+    whole_page = after is None and next_after is None
+    if start.weighings is not None:
+        tallies = tally(start.weighings)
+    elif whole_page:
+        tallies = tally(page)
+    else:
+        tallies = source.tallies_of_lots(start.lots)
     return Trace(
         code=code,
         matched=start.matched,
         identifiers=ids,
-        backward=backward(source, weighings),
-        forward=forward(source, start.lots, scope),
+        backward=backward(source, page, tallies, limit=limit, after=after, next_after=next_after),
+        forward=forward(
+            source,
+            start.lots,
+            scope=scope,
+            shown=None if whole_page else {w.id for w in page},
+            lot_records=start.lot_records,
+            dispatches=start.dispatches,
+        ),
     )

@@ -18,13 +18,19 @@ from hub.domain.projection import HUB_TZ, Anchor, LotRecord, StationEventRecord,
 from hub.domain.reports import KgLine, ReceiptFact, StatusReport
 from hub.domain.stock import Location, LocationKind, Move, StockKey, balances
 from hub.domain.trace import (
+    Deliveries,
     DispatchRecord,
     MemberRecord,
     OrderRecord,
     RecallScope,
+    ReceiptLine,
     ReceiptRecord,
+    ReceiptTally,
     StationRecord,
+    Tallies,
     TripRecord,
+    tally,
+    tally_receipts,
 )
 from hub.services.unit_of_work import (
     AbstractUnitOfWork,
@@ -428,8 +434,23 @@ class FakeTraceSource(_Fake):
     def lots(self, ids: Iterable[str]) -> list[LotRecord]:
         return list(FakeLots(self.store).get(ids).values())
 
-    def weighings_of_lots(self, lots: Iterable[str]) -> list[WeighingRecord]:
-        return FakeWeighings(self.store).of_lots(lots)
+    def weighing(self, weighing_id: int) -> WeighingRecord | None:
+        return self.store.weighings.get(weighing_id)
+
+    def weighings_of_lots(
+        self,
+        lots: Iterable[str],
+        *,
+        after: tuple[datetime, int] | None = None,
+        limit: int | None = None,
+    ) -> list[WeighingRecord]:
+        ordered = sorted(
+            FakeWeighings(self.store).of_lots(lots), key=lambda w: (w.weighed_at, w.id)
+        )
+        return [w for w in ordered if after is None or (w.weighed_at, w.id) > after][:limit]
+
+    def tallies_of_lots(self, lots: Iterable[str]) -> Tallies:
+        return tally(FakeWeighings(self.store).of_lots(lots))
 
     def latest_weighing_of_crate(self, crate: str) -> WeighingRecord | None:
         found = [
@@ -450,24 +471,51 @@ class FakeTraceSource(_Fake):
         return FakeDispatches(self.store).of_lots(lots)
 
     def receipts_of_dispatches(
-        self, dispatch_ids: Iterable[int], lots: Iterable[str]
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
     ) -> list[ReceiptRecord]:
-        return FakeReceipts(self.store).of_dispatches(dispatch_ids, lots)
+        only = None if weighing_ids is None else set(weighing_ids)
+        return [
+            replace(r, lines=tuple(x for x in r.lines if only is None or x.weighing_id in only))
+            for r in FakeReceipts(self.store).of_dispatches(dispatch_ids, lots)
+        ]
 
-    def picks_of_lots(self, lots: Iterable[str]) -> list[Move]:
-        return FakeMoves(self.store).picks_of_lots(lots)
+    def receipt_totals(
+        self,
+        dispatch_ids: Iterable[int],
+        lots: Iterable[str],
+        weighing_ids: Iterable[int] | None = None,
+    ) -> list[tuple[ReceiptRecord, ReceiptTally]]:
+        found = self.receipts_of_dispatches(dispatch_ids, lots, weighing_ids)
+        totals = tally_receipts(found)
+        return [(replace(r, lines=()), totals.get(r.id, ReceiptTally())) for r in found]
 
-    def orders(self, ids: Iterable[str]) -> list[OrderRecord]:
-        return [self.store.orders[i] for i in set(ids) if i in self.store.orders]
+    def receipt_lines(self, weighing_ids: Iterable[int]) -> dict[int, list[ReceiptLine]]:
+        wanted = set(weighing_ids)
+        lines: dict[int, list[ReceiptLine]] = {}
+        for r in self.store.receipts.values():
+            for line in r.lines:
+                if line.weighing_id in wanted:
+                    lines.setdefault(r.id, []).append(line)
+        return lines
 
-    def trips(self, ids: Iterable[str]) -> list[TripRecord]:
-        return [self.store.trips[i] for i in set(ids) if i in self.store.trips]
+    def deliveries_of_lots(self, lots: Iterable[str]) -> Deliveries:
+        picks = FakeMoves(self.store).picks_of_lots(lots)
+        orders = [
+            self.store.orders[i] for i in {p.order_id for p in picks} if i in self.store.orders
+        ]
+        trips = [self.store.trips[i] for i in {o.trip_id for o in orders} if i in self.store.trips]
+        return Deliveries(picks, orders, trips)
 
-    def members(self, ids: Iterable[str]) -> list[MemberRecord]:
-        return [self.store.members[i] for i in set(ids) if i in self.store.members]
-
-    def stations(self, ids: Iterable[str]) -> list[StationRecord]:
-        return [self.store.stations[i] for i in set(ids) if i in self.store.stations]
+    def members_and_stations(
+        self, member_ids: Iterable[str], station_ids: Iterable[str]
+    ) -> tuple[list[MemberRecord], list[StationRecord]]:
+        return (
+            [self.store.members[i] for i in set(member_ids) if i in self.store.members],
+            [self.store.stations[i] for i in set(station_ids) if i in self.store.stations],
+        )
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
