@@ -192,6 +192,23 @@ def _event(station: str, coop: str, seq: int, at: datetime, **fields: object) ->
     )
 
 
+def sample_codes(engine: Engine, *, seed: int, count: int = 200) -> tuple[int, list[str]]:
+    """The number of weighings, and lots and crates to trace, drawn from a database as it is."""
+    rng = random.Random(seed)
+    with engine.connect() as connection:
+        weighings = connection.execute(text("SELECT count(*) FROM weighings")).scalar_one()
+        highest = connection.execute(text("SELECT max(id) FROM weighings")).scalar_one() or 0
+        lots = connection.execute(text("SELECT id FROM lots ORDER BY id")).scalars().all()
+        crates = [
+            connection.execute(
+                text("SELECT crate_id FROM weighings WHERE id >= :id ORDER BY id LIMIT 1"),
+                {"id": rng.randint(1, highest)},
+            ).scalar_one()
+            for _ in range(count // 2)
+        ]
+    return weighings, rng.sample(list(lots), min(len(lots), count // 2)) + crates
+
+
 def serve(db: str, port: int) -> None:
     """The server process: the hub's application under uvicorn, as ``lumbung hub serve``."""
     import uvicorn
@@ -231,6 +248,11 @@ def main() -> int:
     parser.add_argument(
         "--db", default=DEFAULT_DB, help="PostgreSQL URL (recreated) or SQLite file"
     )
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="use --db as it is (e.g. bench/trace.py's one-year database) instead of generating",
+    )
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--crates", type=int, default=150, help="crates per station per day")
     parser.add_argument("--users", type=int, default=50)
@@ -243,23 +265,31 @@ def main() -> int:
         return 0
 
     postgres = args.db.startswith("postgres")
-    if postgres:
-        recreate_postgres(args.db)
+    if args.existing:
+        engine = make_engine(args.db)
+        upgrade(engine)
+        weighings, codes = sample_codes(engine, seed=args.seed)
+        print(f"existing database: {weighings} weighings", flush=True)
     else:
-        Path(args.db).unlink(missing_ok=True)
-    engine = make_engine(args.db)
-    upgrade(engine)
-    print(f"generating {STATIONS} stations × {args.days} days × {args.crates} crates", flush=True)
-    started = time.monotonic()
-    weighings, codes = generate(engine, days=args.days, crates=args.crates, seed=args.seed)
-    print(f"  {weighings} weighings in {time.monotonic() - started:.0f} s", flush=True)
-    if postgres:
-        # Fresh statistics, as autovacuum keeps them on a hub that filled up over weeks; just
-        # after a bulk load the planner would scan station_events whole for the latest rows.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
+        if postgres:
+            recreate_postgres(args.db)
+        else:
+            Path(args.db).unlink(missing_ok=True)
+        engine = make_engine(args.db)
+        upgrade(engine)
+        print(f"generating {STATIONS} stations × {args.days} days × {args.crates} crates")
+        started = time.monotonic()
+        weighings, codes = generate(engine, days=args.days, crates=args.crates, seed=args.seed)
+        print(f"  {weighings} weighings in {time.monotonic() - started:.0f} s", flush=True)
+        if postgres:
+            # Fresh statistics, as autovacuum keeps them on a hub that filled up over weeks;
+            # just after a bulk load the planner would scan station_events whole for the
+            # latest rows.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("ANALYZE"))
     store = AuthStore(engine)
-    store.create_account(username="bench", password=PASSWORD, role=Role.VIEWER, actor="bench")
+    if not any(account.username == "bench" for account in store.accounts()):
+        store.create_account(username="bench", password=PASSWORD, role=Role.VIEWER, actor="bench")
     cookies = [store.sign_in(username="bench", password=PASSWORD).cookie for _ in range(args.users)]
     engine.dispose()
 
@@ -306,8 +336,9 @@ def main() -> int:
         "bench": "web",
         "db": "postgresql" if postgres else "sqlite",
         "stations": STATIONS,
-        "days": args.days,
+        "days": None if args.existing else args.days,
         "weighings": weighings,
+        "database": "existing" if args.existing else "generated",
         "users": args.users,
         "requests": total,
         "errors": len(errors),
