@@ -33,8 +33,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from edge.sim.devices import Crate, Pace, PtyPort, SimulatedStation
 from hub.broker import BrokerSettings, MosquittoProcess, free_port
@@ -387,15 +389,27 @@ class Soak:
             time.sleep(0.5)
         return False
 
-    def verdict(self) -> dict[str, object]:
+    def stored_events(self) -> list[Any]:
+        """Every event the hub stored; a connection refused on a machine still loaded by the
+        soak's last moments is tried again rather than ending the soak without its verdict."""
         engine = make_engine(self.db_url)
-        with engine.connect() as connection:
-            stored = connection.execute(
-                text(
-                    "SELECT station_id, seq, event_id, crate, type FROM station_events ORDER BY id"
-                )
-            ).all()
-        engine.dispose()
+        query = text(
+            "SELECT station_id, seq, event_id, crate, type FROM station_events ORDER BY id"
+        )
+        try:
+            for attempt in range(10):
+                try:
+                    with engine.connect() as connection:
+                        return list(connection.execute(query).all())
+                except OperationalError as exc:
+                    print(f"reading the hub's events failed ({exc.orig}); again", flush=True)
+                    time.sleep(2 + attempt)
+            raise SystemExit("the hub's database could not be read for the verdict")
+        finally:
+            engine.dispose()
+
+    def verdict(self) -> dict[str, object]:
+        stored = self.stored_events()
         hub_ids = Counter(row.event_id for row in stored)
         lost: list[str] = []
         committed = 0

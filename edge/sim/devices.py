@@ -143,10 +143,11 @@ class PtyPort:
         """Has the host sent something within ``timeout_s``?  False once closed (rule 3: it
         may be unplugged from another thread while this waits)."""
         try:
-            ready, _, _ = select.select([self.master], [], [], max(0.0, timeout_s))
-        except OSError:
+            poller = select.poll()
+            poller.register(self.master, select.POLLIN)
+            return bool(poller.poll(max(0, round(timeout_s * 1000))))
+        except (OSError, ValueError):
             return False
-        return bool(ready)
 
     def read(self) -> bytes:
         """What the host has sent, without waiting."""
