@@ -13,6 +13,18 @@ Each process is its own OS process (publisher, subscriber, hub workers), as in a
 received or stored − first event published).  ``ratio`` = hub rate / bare rate.  The publisher
 keeps 100 messages in flight, the window the stations use.  Events come from 24 stations.
 
+Progress is watched through ``station_progress`` (24 rows: each station's contiguous and
+projected ``seq`` move in the transaction that stores or projects), not by counting the event
+table, which would spend the cores being measured; the counts are checked once at the end.
+Rates depend on what else the two cores run, so the CPU each side spends per event
+(``*_cpu_us_per_event``: the bare subscriber; the hub processes, all threads, summed over
+workers, from the first publish until everything is stored; Mosquitto in each phase) is
+printed too: it moves far less with foreign load.  The broker's share differs between the
+phases: the hub keeps a persistent session, so with ``autosave_on_changes`` (as deployed) the
+broker writes every message the hub has not yet acknowledged to disk every 60 changes, and
+the further the hub falls behind, the more each save costs; the bare subscriber's clean
+session is never saved.  Reading a process's CPU time uses Linux's ``/proc``.
+
 ``--db`` defaults to a new SQLite file; a PostgreSQL URL names a database the benchmark owns:
 it is dropped and created again.  Prints human lines, then one JSON object on the last line.
 """
@@ -22,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,12 +53,13 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import InstrumentedAttribute
 
 from edge.config import StationConfig
 from edge.wire import StationClock, TopicKind, WeighingEvent, make_event_id, subscription, topic
 from hub.broker import BrokerSettings, MosquittoProcess, free_port
 from hub.db.engine import make_engine, normalise_url, upgrade
-from hub.db.models import StationEvent, WeighingRow
+from hub.db.models import StationEvent, StationProgress, WeighingRow
 from hub.stations import register_stations
 
 COOP = "kdmp-bench"
@@ -104,16 +118,18 @@ def publish(port: int, count: int, started: Any) -> None:
     client.disconnect()
 
 
-def bare_subscriber(port: int, count: int, ready: EventType, last: Any) -> None:
-    """Count QoS 1 messages; note when the last one arrived."""
+def bare_subscriber(port: int, count: int, ready: EventType, last: Any, cpu: Any) -> None:
+    """Count QoS 1 messages; note when the last one arrived and the CPU time spent until then."""
     received = 0
     done = multiprocessing.Event()
+    cpu_at_start = time.process_time()
 
     def on_message(_c: mqtt.Client, _u: object, _m: mqtt.MQTTMessage) -> None:
         nonlocal received
         received += 1
         if received == count:
             last.value = time.monotonic()
+            cpu.value = time.process_time() - cpu_at_start
             done.set()
 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
@@ -143,6 +159,25 @@ def fresh_database(url: str | None, workdir: Path) -> str:
     return url
 
 
+def broker_pid(broker: MosquittoProcess) -> int:
+    """The broker's process id, found by its config file (Linux)."""
+    wanted = str(broker.config_file).encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if wanted in (entry / "cmdline").read_bytes().split(b"\0"):
+                    return int(entry.name)
+            except OSError:
+                continue
+    raise SystemExit(f"no process runs mosquitto -c {broker.config_file}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process, all its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
@@ -151,20 +186,27 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def run_bare(port: int, count: int) -> float:
+def run_bare(port: int, count: int) -> tuple[float, float]:
+    """The bare subscriber's rate, and its CPU time per event in µs."""
     ready, last = multiprocessing.Event(), multiprocessing.Value("d", 0.0)
-    started = multiprocessing.Value("d", 0.0)
-    subscriber = multiprocessing.Process(target=bare_subscriber, args=(port, count, ready, last))
+    started, cpu = multiprocessing.Value("d", 0.0), multiprocessing.Value("d", 0.0)
+    subscriber = multiprocessing.Process(
+        target=bare_subscriber, args=(port, count, ready, last, cpu)
+    )
     subscriber.start()
     ready.wait(10)
     publisher = multiprocessing.Process(target=publish, args=(port, count, started))
     publisher.start()
     publisher.join()
     subscriber.join(600)
-    return float(count / (last.value - started.value))
+    return float(count / (last.value - started.value)), cpu.value * 1e6 / count
 
 
-def run_hub(port: int, count: int, db_url: str, workers: int, logs: Path) -> tuple[float, float]:
+def run_hub(
+    port: int, count: int, db_url: str, workers: int, logs: Path, broker: int
+) -> tuple[float, float, float, float]:
+    """Rates stored and projected, and the CPU time per event stored, in µs, of the hub
+    processes and of the ``broker`` process."""
     engine = make_engine(db_url)
     upgrade(engine)
     register_stations(
@@ -211,7 +253,11 @@ def run_hub(port: int, count: int, db_url: str, workers: int, logs: Path) -> tup
     def connected() -> bool:
         return all("connected" in (logs / f"hub-{n}.log").read_text() for n in range(workers))
 
-    def stored(model: type[StationEvent] | type[WeighingRow]) -> int:
+    def progress(column: InstrumentedAttribute[int]) -> int:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.coalesce(func.sum(column), 0))).scalar_one())
+
+    def rows(model: type[StationEvent] | type[WeighingRow]) -> int:
         with engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
 
@@ -220,19 +266,37 @@ def run_hub(port: int, count: int, db_url: str, workers: int, logs: Path) -> tup
         time.sleep(1.0)
         started = multiprocessing.Value("d", 0.0)
         publisher = multiprocessing.Process(target=publish, args=(port, count, started))
+        cpu_before = sum(cpu_seconds(process.pid) for process in processes)
+        broker_before = cpu_seconds(broker)
         publisher.start()
-        wait_until(lambda: stored(StationEvent) >= count, 600, "storing every event")
+        wait_until(
+            lambda: progress(StationProgress.contiguous_seq) >= count, 600, "storing every event"
+        )
         all_stored = time.monotonic()
-        wait_until(lambda: stored(WeighingRow) >= count, 600, "projecting every event")
+        cpu_used = sum(cpu_seconds(process.pid) for process in processes) - cpu_before
+        broker_used = cpu_seconds(broker) - broker_before
+        wait_until(
+            lambda: progress(StationProgress.projected_seq) >= count,
+            600,
+            "projecting every event",
+        )
         all_projected = time.monotonic()
         publisher.join()
+        for model in (StationEvent, WeighingRow):
+            if rows(model) != count:
+                raise SystemExit(f"{model.__tablename__} holds {rows(model)} rows, not {count}")
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(30)
         engine.dispose()
-    return count / (all_stored - started.value), count / (all_projected - started.value)
+    return (
+        count / (all_stored - started.value),
+        count / (all_projected - started.value),
+        cpu_used * 1e6 / count,
+        broker_used * 1e6 / count,
+    )
 
 
 def main() -> int:
@@ -247,13 +311,22 @@ def main() -> int:
         broker = MosquittoProcess(BrokerSettings(port=port, data_dir=workdir / "broker"))
         broker.start()
         try:
-            bare = run_bare(port, args.events)
-            print(f"bare paho subscriber: {bare:,.0f} events/s")
+            pid = broker_pid(broker)
+            broker_before = cpu_seconds(pid)
+            bare, bare_cpu = run_bare(port, args.events)
+            bare_broker_cpu = (cpu_seconds(pid) - broker_before) * 1e6 / args.events
+            print(
+                f"bare paho subscriber: {bare:,.0f} events/s, {bare_cpu:.0f} µs CPU per event, "
+                f"broker {bare_broker_cpu:.0f} µs"
+            )
             db_url = fresh_database(args.db, workdir)
-            hub, projected = run_hub(port, args.events, db_url, args.workers, workdir)
+            hub, projected, hub_cpu, hub_broker_cpu = run_hub(
+                port, args.events, db_url, args.workers, workdir, pid
+            )
             print(
                 f"hub, {args.workers} worker(s): {hub:,.0f} events/s stored, "
-                f"{projected:,.0f} events/s projected into weighings and moves"
+                f"{projected:,.0f} events/s projected into weighings and moves, "
+                f"{hub_cpu:.0f} µs CPU per event stored, broker {hub_broker_cpu:.0f} µs"
             )
         finally:
             broker.stop()
@@ -267,6 +340,10 @@ def main() -> int:
         "projected_per_s": round(projected),
         "bare_subscriber_per_s": round(bare),
         "ratio": round(hub / bare, 3),
+        "bare_cpu_us_per_event": round(bare_cpu, 1),
+        "hub_cpu_us_per_event": round(hub_cpu, 1),
+        "broker_cpu_us_per_event_bare": round(bare_broker_cpu, 1),
+        "broker_cpu_us_per_event_hub": round(hub_broker_cpu, 1),
     }
     print(json.dumps(result))
     return 0
