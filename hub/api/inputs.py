@@ -16,10 +16,6 @@ from pydantic import AfterValidator
 
 T = TypeVar("T")
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINE_BREAKS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_BUT_GROUP_SEPARATOR: Final = re.compile(r"[\x00-\x1c\x1e\x1f\x7f]")
-
 MAX_ROW_ID: Final = 2**63 - 1
 """The largest id a database row can have (a signed 64-bit integer)."""
 
@@ -30,22 +26,16 @@ EARLIEST_YEAR: Final = 1970
 LATEST_YEAR: Final = 9998
 
 
-def _no_control_characters(value: T) -> T:
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise ValueError("may not hold control characters (tabs, line breaks, NUL)")
-    return value
+def _refusing(characters: str, message: str) -> AfterValidator:
+    """A validator that refuses text holding any of ``characters`` (a regex class)."""
+    found = re.compile(f"[{characters}]").search
 
+    def check(value: T) -> T:
+        if isinstance(value, str) and found(value):
+            raise ValueError(message)
+        return value
 
-def _no_control_characters_but_line_breaks(value: T) -> T:
-    if isinstance(value, str) and _CONTROL_BUT_LINE_BREAKS.search(value):
-        raise ValueError("may not hold control characters other than tabs and line breaks")
-    return value
-
-
-def _no_control_characters_but_group_separator(value: T) -> T:
-    if isinstance(value, str) and _CONTROL_BUT_GROUP_SEPARATOR.search(value):
-        raise ValueError("may not hold control characters other than GS (FNC1 in a GS1 code)")
-    return value
+    return AfterValidator(check)
 
 
 def _a_calendar_year_we_can_store(value: T) -> T:
@@ -54,13 +44,21 @@ def _a_calendar_year_we_can_store(value: T) -> T:
     return value
 
 
-OneLine: Final = AfterValidator(_no_control_characters)
+OneLine: Final = _refusing(
+    r"\x00-\x1f\x7f", "may not hold control characters (tabs, line breaks, NUL)"
+)
 """For ids, codes and names: ``Annotated[str, Field(max_length=64), OneLine]``."""
 
-Prose: Final = AfterValidator(_no_control_characters_but_line_breaks)
+Prose: Final = _refusing(
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f",
+    "may not hold control characters other than tabs and line breaks",
+)
 """For reasons and notes, which may span lines."""
 
-ScannedCode: Final = AfterValidator(_no_control_characters_but_group_separator)
+ScannedCode: Final = _refusing(
+    r"\x00-\x1c\x1e\x1f\x7f",
+    "may not hold control characters other than GS (FNC1 in a GS1 code)",
+)
 """For what a scanner read: GS1 element strings separate variable-length fields with GS."""
 
 StorableTime: Final = AfterValidator(_a_calendar_year_we_can_store)
