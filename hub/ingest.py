@@ -31,9 +31,8 @@ Rules:
    reason and its raw payload, then acknowledged, and the broker stops delivering it.  The
    dead letter stands for a refused event in its station's contiguous ``seq``: the event is
    kept, for a person to mend, and a station whose ``ack`` stopped short of it would offer it
-   again and again and never free its outbox.  The worker remembers such seqs until the
-   contiguous seq passes them; one forgotten by a restart is learnt again when the station
-   offers the event again.
+   again and again and never free its outbox.  The dead letter records the event's station
+   and seq, so every worker, after any restart, counts it when it advances the contiguous seq.
 8. The hot path stays lean: one connection held by the writer, events as tuples straight to
    the driver (``executemany`` on SQLite; ``COPY`` into a temporary table, then one
    ``INSERT … SELECT … ON CONFLICT DO NOTHING`` on PostgreSQL), and the payload stored as it
@@ -47,7 +46,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache, partial
@@ -229,12 +228,14 @@ def _insert_events(connection: Connection, values: list[tuple[Any, ...]]) -> Non
     connection.exec_driver_sql(_PG_INSERT)
 
 
-def _upsert_status(connection: Connection, row: dict[str, Any]) -> None:
+def _upsert_statuses(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """One statement, rows in station order: two workers upserting the same stations in
+    different orders deadlocked on PostgreSQL."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StationStatusRow).values(row)
+    statement = dialect.insert(StationStatusRow).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["station_id"],
-        set_={key: statement.excluded[key] for key in row if key != "station_id"},
+        set_={key: statement.excluded[key] for key in rows[0] if key != "station_id"},
     )
     connection.execute(statement)
 
@@ -248,8 +249,9 @@ def refresh_contiguous(connection: Connection, station: str) -> tuple[int, int]:
 def _progress_statements(count: int, *, postgres: bool) -> tuple[str, str, str]:
     """For ``count`` stations: lock their progress rows and read their contiguous seqs, in one
     order for every worker (SQLite has a single writer and no ``FOR UPDATE``); read the seqs
-    stored above them, one range of the (station, seq) index per station (a join with
-    ``station_progress`` made PostgreSQL scan the whole event log on every batch); advance.
+    stored or dead-lettered (rule 7) above them, one range of each (station, seq) index per
+    station (a join with ``station_progress`` made PostgreSQL scan the whole event log on every
+    batch); advance.
     Plain SQL, built once per count: building the expressions cost more than running them."""
     mark = "%s" if postgres else "?"
     lock = (
@@ -257,7 +259,10 @@ def _progress_statements(count: int, *, postgres: bool) -> tuple[str, str, str]:
         f"WHERE station_id IN ({', '.join([mark] * count)}) ORDER BY station_id"
     ) + (" FOR UPDATE" if postgres else "")
     ranges = " OR ".join([f"(station_id = {mark} AND seq > {mark})"] * count)
-    above = f"SELECT station_id, seq FROM station_events WHERE {ranges} ORDER BY station_id, seq"
+    above = (
+        f"SELECT station_id, seq FROM station_events WHERE {ranges} "
+        f"UNION ALL SELECT station_id, seq FROM dead_letters WHERE {ranges}"
+    )
     advance = (
         f"UPDATE station_progress SET contiguous_seq = {mark} "
         f"WHERE station_id = {mark} AND contiguous_seq < {mark}"
@@ -270,13 +275,10 @@ def _contiguous(connection: Connection, lock: str, names: list[str]) -> dict[str
 
 
 def refresh_contiguous_many(
-    connection: Connection,
-    stations: Collection[str],
-    *,
-    dead_lettered: Mapping[str, Collection[int]] | None = None,
+    connection: Connection, stations: Collection[str]
 ) -> dict[str, tuple[int, int]]:
-    """``refresh_contiguous`` for several stations in a fixed number of statements;
-    ``dead_lettered`` seqs count as stored (rule 7).
+    """``refresh_contiguous`` for several stations in a fixed number of statements; the seqs of
+    dead-lettered events count as stored (rule 7).
 
     The progress rows are locked before the events are read (rule 4): a second worker storing
     for the same station waits for the first to commit, then reads its events too, so neither
@@ -298,12 +300,12 @@ def refresh_contiguous_many(
         current = _contiguous(connection, lock, names)
     above: dict[str, list[int]] = {name: [] for name in names}
     ranges = tuple(value for name in names for value in (name, current[name]))
-    for name, seq in connection.exec_driver_sql(above_sql, ranges):
+    for name, seq in connection.exec_driver_sql(above_sql, ranges + ranges):
         above[name].append(seq)
     found: dict[str, tuple[int, int]] = {}
     advanced: list[tuple[int, str, int]] = []
     for name in names:
-        seqs = [*above[name], *(dead_lettered or {}).get(name, ())]
+        seqs = above[name]
         contiguous = advance_contiguous(current[name], seqs)
         found[name] = (contiguous, max([contiguous, *seqs]))
         if contiguous > current[name]:
@@ -371,8 +373,6 @@ class IngestWorker:
         self._stop = threading.Event()
         self._gaps = GapTracker()
         self._registry: dict[str, str] = {}
-        self._dead_lettered: dict[str, set[int]] = {}
-        """Station → seqs of its events the database refused, above its contiguous seq."""
         self.stored = 0
         self.dead_lettered = 0
         self.subscribed = threading.Event()
@@ -632,7 +632,6 @@ class IngestWorker:
         statuses: dict[str, dict[str, Any]] = {}
         history: list[dict[str, Any]] = []
         dead: list[dict[str, Any]] = []
-        dead_seqs = {station: set(seqs) for station, seqs in self._dead_lettered.items()}
         for message, verdict, refused in part:
             if isinstance(verdict, AcceptedEvent):
                 event = verdict.event
@@ -667,27 +666,23 @@ class IngestWorker:
                         "topic": _text(message.topic[:512]),
                         "reason": _text(verdict.reason),
                         "payload": message.payload,
+                        "station_id": refused.station if refused else None,
+                        "seq": refused.seq if refused else None,
                     }
                 )
                 if refused is not None:
                     coops[refused.station] = refused.coop
-                    dead_seqs.setdefault(refused.station, set()).add(refused.seq)
         connection = self._connection()
         with connection.begin():
             if events:
                 _insert_events(connection, list(events.values()))
-            for row in statuses.values():
-                _upsert_status(connection, row)
+            if statuses:
+                _upsert_statuses(connection, [statuses[name] for name in sorted(statuses)])
             if history:
                 connection.execute(insert(StationStatusHistory), history)
             if dead:
                 connection.execute(insert(DeadLetter), dead)
-            progress = (
-                refresh_contiguous_many(connection, coops, dead_lettered=dead_seqs) if coops else {}
-            )
-        for station, (contiguous, _highest) in progress.items():
-            dead_seqs[station] = {seq for seq in dead_seqs.get(station, ()) if seq > contiguous}
-        self._dead_lettered = {station: seqs for station, seqs in dead_seqs.items() if seqs}
+            progress = refresh_contiguous_many(connection, coops) if coops else {}
         self.stored += len(events)
         self.dead_lettered += len(dead)
         for reason in {d["reason"] for d in dead}:

@@ -100,6 +100,35 @@ def test_an_event_the_database_refuses_is_dead_lettered_and_the_rest_stored_once
         station.close()
 
 
+def test_a_refused_seq_counts_for_a_worker_that_never_saw_it(
+    engine: Engine, broker: MosquittoProcess, offline_hub: None
+) -> None:
+    """Seq 3 arrives only after the hub that dead-lettered seq 4 has gone: the next worker
+    learns of 4 from its dead letter, and the ack reaches 5."""
+    station = Station(broker.url)
+    try:
+        for seq in (1, 2, 4, 5):
+            station.publish(refused_event(seq) if seq == 4 else event(seq))
+        first = started(engine, broker.url)
+        try:
+            wait_for(lambda: count(engine, DeadLetter) == 1 and count(engine, StationEvent) == 3)
+            # Seq 3 is missing: nothing past it is safe yet.
+            wait_for(lambda: bool(station.acks) and station.acks[-1] == 2)
+        finally:
+            first.stop()
+        station.publish(event(3))
+        second = started(engine, broker.url)
+        try:
+            wait_for(lambda: station.acks[-1] == 5)
+        finally:
+            second.stop()
+        with engine.connect() as connection:
+            letter = connection.execute(select(DeadLetter)).one()
+        assert (letter.station_id, letter.seq) == (STATION, 4)
+    finally:
+        station.close()
+
+
 def test_a_dead_letter_whose_reason_holds_nul_is_still_stored(
     engine: Engine, broker: MosquittoProcess, offline_hub: None
 ) -> None:

@@ -108,13 +108,20 @@ class StationStatusRow(Base):
 
 
 class DeadLetter(Base):
+    """What ingest could not store.  ``station_id`` and ``seq`` are set (revision 0007) only for
+    an event that met the wire contract and that the database refused: it stands in its
+    station's contiguous ``seq`` for every worker, after any restart."""
+
     __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_station_seq", "station_id", "seq"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     topic: Mapped[str] = mapped_column(String(512))
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    station_id: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # ---- revision 0002: master data, the weighing projection, the stock ledger, trace and recall ----
