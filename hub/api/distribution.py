@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal
 
@@ -27,13 +27,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from hub.api.deps import get_engine
 from hub.api.errors import error_body
-from hub.api.inputs import MAX_GRAMS, OneLine
+from hub.api.inputs import EARLIEST_YEAR, LATEST_YEAR, MAX_GRAMS, OneLine, Prose
 from hub.auth.deps import RequireOperator, RequireViewer
 from hub.domain.reports import kilograms
 from hub.domain.stock import Move
 from hub.schedule.day import NO_GRADE, OrderEntry, OrderKind
+from hub.schedule.handover import DoorReport
 from hub.schedule.messages import clock
-from hub.schedule.orders import Staple, TimeWindow, Unit
+from hub.schedule.orders import (
+    WEEKDAYS,
+    Staple,
+    TimeWindow,
+    Unit,
+    iso_week_monday,
+    iso_week_name,
+)
 from hub.schedule.plan import PickLine, Visit
 from hub.schedule.routing import SolveLimits
 from hub.schedule.setup import DistributionSetup, load_setup
@@ -69,6 +77,21 @@ def _a_day_we_can_store(value: date) -> date:
     return value
 
 
+def _a_week_we_can_store(value: str) -> str:
+    """An ISO week (``2026-W48``) whose seven days the hub can store."""
+    monday = iso_week_monday(value)
+    sunday = monday + timedelta(days=6)
+    if monday.year < EARLIEST_YEAR or sunday.year > LATEST_YEAR:
+        raise ValueError(f"must be a week between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _says_something(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("must say something")
+    return value
+
+
 def _hours_without_a_zone(value: time) -> time:
     if value.tzinfo is not None:
         raise ValueError("give the time of day in the hub's zone, without an offset")
@@ -76,6 +99,11 @@ def _hours_without_a_zone(value: time) -> time:
 
 
 Day = Annotated[date, AfterValidator(_a_day_we_can_store)]
+IsoWeek = Annotated[
+    str,
+    Field(max_length=16, description="an ISO 8601 week, such as 2026-W48", examples=["2026-W48"]),
+    AfterValidator(_a_week_we_can_store),
+]
 Hours = Annotated[time, AfterValidator(_hours_without_a_zone)]
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 TripId = Annotated[str, Path(min_length=1, max_length=64), OneLine]
@@ -313,6 +341,161 @@ async def import_orders(
 )
 def list_orders(uow: Uow, _viewer: RequireViewer, day: Annotated[Day, Query()]) -> list[OrderOut]:
     return [OrderOut.of(o) for o in service.orders_on(uow, day)]
+
+
+# ---- the standing weekly plan ----
+
+
+def _days(weekdays: tuple[int, ...]) -> list[str]:
+    return [WEEKDAYS[day] for day in sorted(weekdays)]
+
+
+class StandingStapleOut(BaseModel):
+    cooperative: str | None = Field(description="its id at the hub; null if it has none")
+    place_id: str
+    place: str
+    staple: str
+    weekly_g: int
+    weekly_kg: str
+    days: list[str]
+    window_from: str
+    window_to: str
+
+
+class StandingPickupOut(BaseModel):
+    cooperative: str | None = Field(description="its id at the hub; null if it has none")
+    place_id: str
+    place: str
+    days: list[str]
+    crates: int
+    gross_g: int
+    gross_kg: str
+    note: str
+    window_from: str
+    window_to: str
+
+
+class StandingOrderOut(BaseModel):
+    line: str
+    partner: str
+    partner_name: str
+    product: str
+    grade: str
+    unit: str
+    quantity: int
+    days: list[str]
+    window_from: str
+    window_to: str
+    priority: int
+
+
+class StandingPlanOut(BaseModel):
+    staples: list[StandingStapleOut]
+    pickups: list[StandingPickupOut]
+    orders: list[StandingOrderOut]
+
+    @classmethod
+    def of(cls, setup: DistributionSetup) -> StandingPlanOut:
+        standing = setup.standing
+        return cls(
+            staples=[
+                StandingStapleOut(
+                    cooperative=setup.hub_coop(line.cooperative),
+                    place_id=line.cooperative.id,
+                    place=line.cooperative.name,
+                    staple=line.staple.value,
+                    weekly_g=line.weekly_g,
+                    weekly_kg=kilograms(line.weekly_g),
+                    days=_days(line.weekdays),
+                    window_from=f"{line.window.opens:%H:%M}",
+                    window_to=f"{line.window.closes:%H:%M}",
+                )
+                for line in standing.staples
+            ],
+            pickups=[
+                StandingPickupOut(
+                    cooperative=setup.hub_coop(line.cooperative),
+                    place_id=line.cooperative.id,
+                    place=line.cooperative.name,
+                    days=_days(line.weekdays),
+                    crates=line.crates,
+                    gross_g=line.gross_g,
+                    gross_kg=kilograms(line.gross_g),
+                    note=line.note,
+                    window_from=f"{line.window.opens:%H:%M}",
+                    window_to=f"{line.window.closes:%H:%M}",
+                )
+                for line in standing.pickups
+            ],
+            orders=[
+                StandingOrderOut(
+                    line=line.line,
+                    partner=line.partner.id,
+                    partner_name=line.partner.name,
+                    product=line.product,
+                    grade=line.grade,
+                    unit=line.unit.value,
+                    quantity=line.quantity,
+                    days=_days(line.weekdays),
+                    window_from=f"{line.window.opens:%H:%M}",
+                    window_to=f"{line.window.closes:%H:%M}",
+                    priority=line.priority,
+                )
+                for line in standing.orders
+            ],
+        )
+
+
+@router.get(
+    "/standing-week",
+    response_model=StandingPlanOut,
+    summary="The standing weekly plan as the settings give it: partner orders, staples and "
+    "village pickups, by weekday (role: viewer)",
+)
+def standing_week(_viewer: RequireViewer, setup: Setup) -> StandingPlanOut:
+    return StandingPlanOut.of(setup)
+
+
+class StandingWeekIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    week: IsoWeek
+
+
+class StandingWeekOut(BaseModel):
+    week: str
+    monday: date
+    created: int
+    already_there: int
+    orders: list[OrderOut] = Field(description="the orders created by this request")
+    already_there_ids: list[str]
+
+
+@router.post(
+    "/orders/from-standing-week",
+    response_model=StandingWeekOut,
+    status_code=201,
+    summary="Store a week's partner orders and staple deliveries from the standing plan, all "
+    "or none; a week already stored adds nothing and answers 200 (role: operator)",
+    responses={200: {"description": "every order of the week was already there"}},
+)
+def orders_from_standing_week(
+    uow: Uow, setup: Setup, operator: RequireOperator, body: StandingWeekIn, response: Response
+) -> StandingWeekOut:
+    with _refusals():
+        stored = service.create_standing_week(
+            uow, iso_week_monday(body.week), setup=setup, operator=operator.name, at=_now()
+        )
+    if not stored.created:
+        response.status_code = 200
+    return StandingWeekOut(
+        week=iso_week_name(stored.monday),
+        monday=stored.monday,
+        created=len(stored.created),
+        already_there=len(stored.already_there),
+        orders=[OrderOut.of(e) for e in stored.created],
+        already_there_ids=list(stored.already_there),
+    )
 
 
 # ---- plans ----
@@ -840,6 +1023,8 @@ class TripMoveOut(BaseModel):
     destination: str
     quantity_g: int
     order_id: str | None
+    reason: str | None
+    operator: str | None
 
     @classmethod
     def of(cls, move: Move) -> TripMoveOut:
@@ -852,6 +1037,8 @@ class TripMoveOut(BaseModel):
             destination=str(move.destination),
             quantity_g=move.quantity_g,
             order_id=move.order_id,
+            reason=move.reason,
+            operator=move.operator,
         )
 
 
@@ -871,28 +1058,147 @@ def depart(uow: Uow, operator: RequireOperator, trip_id: TripId) -> DepartureOut
     return DepartureOut(trip_id=trip_id, moves=[TripMoveOut.of(m) for m in moves])
 
 
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str, Field(min_length=1, max_length=2000), Prose, AfterValidator(_says_something)
+    ]
+
+
+class CancellationOut(BaseModel):
+    trip_id: str
+    status: Literal["cancelled"]
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
+    reopened: list[str] = Field(description="the trip's orders, open to plan again")
+    ssccs: list[str] = Field(
+        description="the SSCCs its pallets had; they stay with this trip, never reissued"
+    )
+
+
+@router.post(
+    "/trips/{trip_id}/cancel",
+    response_model=CancellationOut,
+    summary="Cancel a trip that has not departed, with the reason: its orders are open again "
+    "and its stock and pickups free for another plan; a departed trip answers 409 "
+    "(role: operator)",
+)
+def cancel_trip(
+    uow: Uow, operator: RequireOperator, trip_id: TripId, body: CancelIn
+) -> CancellationOut:
+    cancelled = service.cancel_trip(
+        uow, trip_id, reason=body.reason, operator=operator.name, at=_now()
+    )
+    return CancellationOut(
+        trip_id=cancelled.trip_id,
+        status="cancelled",
+        reason=cancelled.reason,
+        cancelled_by=cancelled.operator,
+        cancelled_at=cancelled.at,
+        reopened=list(cancelled.reopened),
+        ssccs=list(cancelled.ssccs),
+    )
+
+
+class DeliveredIn(BaseModel):
+    """What the partner took of one order (and lot) at the stop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order: Annotated[str, Field(min_length=1, max_length=64), OneLine]
+    lot: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=128,
+            description="needed when the order was loaded from more than one lot",
+        ),
+        OneLine,
+    ] = None
+    grade: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=32,
+            description="needed when the order was loaded from one lot in two grades",
+        ),
+        OneLine,
+    ] = None
+    delivered_g: int = Field(ge=0, le=MAX_GRAMS, description="at most what was loaded")
+    reason: Annotated[
+        str | None,
+        Field(min_length=1, max_length=64, description="why less was delivered than loaded"),
+        OneLine,
+        AfterValidator(_says_something),
+    ] = None
+    damaged: bool = Field(
+        default=False,
+        description="the shortfall is damaged: written off to loss, not back to hub stock",
+    )
+
+    def report(self) -> DoorReport:
+        return DoorReport(
+            order_id=self.order,
+            delivered_g=self.delivered_g,
+            lot=self.lot,
+            grade=self.grade,
+            reason=self.reason,
+            damaged=self.damaged,
+        )
+
+
+class StopConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deliveries: list[DeliveredIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="only the lines the partner did not take in full; the rest was delivered",
+    )
+
+
+class ShortOut(BaseModel):
+    order: str
+    lot: str | None
+    grade: str
+    loaded_g: int
+    delivered_g: int
+    short_g: int
+    reason: str
+    to: str = Field(description="hub (back to stock) or loss (damaged)")
+
+
 class ConfirmationOut(BaseModel):
     trip_id: str
     stop: int
     delivered: list[str]
     collected: list[str]
     dispatches: list[str]
+    short: list[ShortOut]
     moves: list[TripMoveOut]
 
 
 @router.post(
     "/trips/{trip_id}/stops/{n}/confirm",
     response_model=ConfirmationOut,
-    summary="Stop n (from 1) is served: deliveries move in transit → partner, a village's "
-    "waiting lots are dispatched to the hub (role: operator)",
+    summary="Stop n (from 1) is served: deliveries move in transit → partner, what a partner "
+    "did not take back to the hub (or to loss if damaged), a village's waiting lots are "
+    "dispatched to the hub (role: operator)",
 )
 def confirm_stop(
     uow: Uow,
     operator: RequireOperator,
     trip_id: TripId,
     n: Annotated[int, Path(ge=1, le=10_000)],
+    body: StopConfirmIn | None = None,
 ) -> ConfirmationOut:
-    found = service.confirm_stop(uow, trip_id, n, operator=operator.name, at=_now())
+    reports = [line.report() for line in body.deliveries] if body is not None else []
+    with _refusals():
+        found = service.confirm_stop(
+            uow, trip_id, n, operator=operator.name, at=_now(), reports=reports
+        )
     detail = found.confirmation.detail
     return ConfirmationOut(
         trip_id=trip_id,
@@ -900,5 +1206,6 @@ def confirm_stop(
         delivered=list(detail["delivered"]),
         collected=list(detail["collected"]),
         dispatches=[d.code for d in found.dispatches],
+        short=[ShortOut.model_validate(line) for line in detail.get("short", [])],
         moves=[TripMoveOut.of(m) for m in found.moves],
     )

@@ -190,6 +190,15 @@ class SqlPlanningRepository(PlanningRepository):
         if wanted:
             self.connection.execute(update(OrderRow).where(OrderRow.id.in_(wanted)).values(values))
 
+    def reopen_orders(self, trip_id: str) -> list[str]:
+        on_trip = (OrderRow.trip_id == trip_id, OrderRow.status == "planned")
+        ids = [row.id for row in self._rows(select(OrderRow.id).where(*on_trip))]
+        if ids:
+            self.connection.execute(
+                update(OrderRow).where(*on_trip).values(status="open", trip_id=None)
+            )
+        return sorted(ids)
+
     def products(self) -> dict[str, str]:
         return {row.id: row.name for row in self._rows(select(Product.id, Product.name))}
 

@@ -15,6 +15,7 @@ The pieces, in the order a planning day uses them:
 * ``day``: a planning day from the hub's records (orders, stock lines, lots at stations).
 * ``stored``: plans as JSON documents and back, as the hub keeps them.
 * ``delivery_note`` and ``pdf``: pallets and the delivery-note PDF.
+* ``handover``: what a partner took at the door, and the stock moves of the rest.
 * ``solomon``: Solomon VRPTW instances and their best-known solutions, for tests and benchmarks.
 * ``messages`` (words an operator reads, by key, in Indonesian and English) and ``errors``
   (the package's exception tree).

@@ -20,6 +20,11 @@ Rules:
    crate's tare each.  What needs a place the settings do not know is reported unserved.
 4. A partner order goes to the coordinates it was entered with, else to the partner's place in
    the settings; staples go to the cooperative's place.
+5. A week of the standing plan becomes order entries like those entered by hand: a partner
+   order for the partner the settings place (so it goes where the settings say), its product
+   by the catalogue's id matched ignoring case (as the settings' crates are), a staple
+   delivery for the cooperative's id at the hub.  Its village pickups are not entries: the
+   hub plans pickups from the lots waiting at the stations (rule 3).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from hub.domain.trace import DispatchRecord
 from hub.schedule.allocation import Allocation, Lot, OrderFill, Pick, allocate
 from hub.schedule.messages import message
 from hub.schedule.orders import (
+    DEFAULT_PRIORITY,
+    DemandSet,
     Partner,
     PartnerOrder,
     Place,
@@ -213,6 +220,58 @@ def partner_order(entry: OrderEntry, setup: DistributionSetup) -> PartnerOrder |
         window=entry.window,
         priority=entry.priority,
     )
+
+
+def standing_entries(
+    demand: DemandSet, setup: DistributionSetup, products: Mapping[str, str]
+) -> list[OrderEntry]:
+    """``demand``'s partner orders and staple deliveries as order entries (rule 5), not yet
+    checked: a product or cooperative the hub does not know keeps the standing plan's name,
+    for the check to refuse by name."""
+    partner_entries = [
+        OrderEntry(
+            id=order.order_id,
+            kind=OrderKind.PARTNER,
+            party=order.partner.id,
+            party_name=order.partner.name,
+            product=_catalogue_id(order.product, products),
+            grade=order.grade,
+            unit=order.unit,
+            quantity=order.quantity,
+            quantity_g=order.quantity,
+            day=order.delivery_date,
+            window=order.window,
+            priority=order.priority,
+            address=order.partner.address,
+        )
+        for order in demand.partner_orders
+    ]
+    staple_entries = [
+        OrderEntry(
+            id=delivery.ref,
+            kind=OrderKind.STAPLES,
+            party=setup.hub_coop(delivery.cooperative) or delivery.cooperative.id,
+            party_name="",
+            product=delivery.staple.value,
+            grade=NO_GRADE,
+            unit=Unit.GRAM,
+            quantity=delivery.quantity_g,
+            quantity_g=delivery.quantity_g,
+            day=delivery.delivery_date,
+            window=delivery.window,
+            priority=DEFAULT_PRIORITY,
+        )
+        for delivery in demand.staple_deliveries
+    ]
+    return partner_entries + staple_entries
+
+
+def _catalogue_id(code: str, products: Mapping[str, str]) -> str:
+    """The catalogue's id for a product code: the same, else the one equal ignoring case, else
+    the code itself."""
+    if code in products:
+        return code
+    return next((known for known in products if known.lower() == code.lower()), code)
 
 
 def staple_delivery(entry: OrderEntry, setup: DistributionSetup) -> StapleDelivery | None:

@@ -7,6 +7,8 @@
     │                             and column (the file's author fixes it)
     ├── TravelError               no distance or travel time is known between two places
     │                             (the road matrix is incomplete)
+    ├── HandoverError             what a driver reports handed over at a stop does not fit
+    │                             what was loaded for it (the operator fixes the report)
     └── PlanError                 a solver answer failed the independent plan check; this is
                                   our bug, and the answer is never shown as a plan
 
@@ -57,6 +59,16 @@ class DataFileError(ScheduleError):
 
 class TravelError(ScheduleError):
     pass
+
+
+class HandoverError(ScheduleError):
+    """One line of a stop's report is wrong: ``index`` is its place in the report, ``field``
+    the part of it at fault."""
+
+    def __init__(self, message: str, *, index: int, field: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.field = field
 
 
 class PlanError(ScheduleError):

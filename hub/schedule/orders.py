@@ -17,7 +17,8 @@ Rules:
    file, line and column (``DataFileError``).  A file with problems yields no orders.  Text
    the hub could not store (control characters, longer than its column) is a problem too.
 3. The standing weekly plan generates the same orders for the same week every time, with ids
-   built from the ISO week, the weekday and the standing line.
+   built from the ISO week, the weekday and the standing line.  A week is named as ISO 8601
+   writes it, ``2026-W48``.
 """
 
 from __future__ import annotations
@@ -319,6 +320,27 @@ class StandingPlan:
             for wd in sorted(line.weekdays)
         ]
         return DemandSet(tuple(orders), tuple(staples), tuple(pickups))
+
+
+_ISO_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+def iso_week_monday(name: str) -> date:
+    """The Monday of the ISO week ``name`` (``2026-W48``); ``ValueError`` says what is wrong."""
+    found = _ISO_WEEK.fullmatch(name)
+    if found is None:
+        raise ValueError(f"{name!r} is not an ISO week such as 2026-W48")
+    year, week = int(found[1]), int(found[2])
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"the year {year} has no ISO week {week}") from None
+
+
+def iso_week_name(day: date) -> str:
+    """The ISO week ``day`` falls in, as ``iso_week_monday`` reads it."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def split_evenly(total: int, parts: int) -> list[int]:

@@ -4,8 +4,9 @@ The hub plans from one settings file in the format of ``data/batu.json`` (``stan
 ``lots`` may be left out): the hub with its hours and loading times, the cooperatives with their
 coordinates and their ids at the hub (``coop``, as in the station files), partners the hub
 already knows, crate sizes per product, the grade scale, the fleet, the travel model, the
-service times and the villages' window.  ``LUMBUNG_SCHEDULE_FILE`` names the file; without it
-the hub uses the packaged Kota Batu fixture, which is what the demo runs.
+service times, the villages' window, and the standing weekly plan the hub can turn into a
+week's orders.  ``LUMBUNG_SCHEDULE_FILE`` names the file; without it the hub uses the packaged
+Kota Batu fixture, which is what the demo runs.
 
 Rules:
 
@@ -21,14 +22,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Final
 
 from hub.schedule.allocation import GradeScale
 from hub.schedule.batu import Batu, load_batu
-from hub.schedule.orders import Cooperative, Partner, Product, TimeWindow
+from hub.schedule.orders import Cooperative, Partner, Product, StandingPlan, TimeWindow
 from hub.schedule.routing import Hub, RoadFactorTravel, ServiceTime, VehicleType
 
 SETTINGS_VARIABLE: Final = "LUMBUNG_SCHEDULE_FILE"
@@ -52,6 +53,8 @@ class DistributionSetup:
     crates: Mapping[str, tuple[int, int]]
     """Net and tare grams of a product's crate, by lower-case product code."""
     pallet_crates: int = PALLET_CRATES
+    standing: StandingPlan = field(default_factory=StandingPlan)
+    """The file's ``standing_week``: the orders, staples and pickups of a usual week."""
 
     def product(self, code: str, name: str) -> Product:
         """The hub's product ``code`` with the crate it travels in (rule 2)."""
@@ -60,6 +63,12 @@ class DistributionSetup:
 
     def vehicle(self, vehicle_id: str) -> VehicleType | None:
         return next((v for v in self.fleet if v.id == vehicle_id), None)
+
+    def hub_coop(self, cooperative: Cooperative) -> str | None:
+        """The cooperative's id at the hub (rule 1), if the file gives it one."""
+        return next(
+            (hub_id for hub_id, c in self.cooperatives.items() if c.id == cooperative.id), None
+        )
 
 
 def setup_of(batu: Batu) -> DistributionSetup:
@@ -76,6 +85,7 @@ def setup_of(batu: Batu) -> DistributionSetup:
             code.lower(): (product.crate_net_g, product.crate_tare_g)
             for code, product in batu.products.items()
         },
+        standing=batu.standing,
     )
 
 

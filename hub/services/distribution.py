@@ -5,9 +5,12 @@ hub, solve outside any transaction, and write back what an operator decided.
 
 Rules:
 
-1. Orders are entered one by one or from a CSV file.  A CSV file with any problem is refused
-   whole, with every problem by line and column: a half-imported file would leave the operator
-   to work out which rows went in.
+1. Orders are entered one by one, from a CSV file, or from the standing weekly plan.  A CSV
+   file with any problem is refused whole, with every problem by line and column: a
+   half-imported file would leave the operator to work out which rows went in.  A standing
+   week is stored whole too, each order checked as one entered by hand; its order ids name
+   the week, so storing a week again adds only what is not there yet (an order the operator
+   since moved or planned is left as it is).
 2. A plan is made from the hub's own stock (``hub.services.stock.stock_lines``: the core's
    recall and best-before flags), the day's open orders and staple deliveries, and the village
    pickups waiting (``hub.schedule.day``).  It is solved with the settings' fleet or the
@@ -24,8 +27,16 @@ Rules:
    expired or gone); confirming a partner stop moves it ``in_transit → partner/…``; confirming
    a village stop dispatches the lots still at its stations with the core's ``dispatch``
    (``station → in_transit``), to be received at the hub as any dispatch is.  Staples are not
-   hub stock and move no stock.
+   hub stock and move no stock.  The operator may report that a partner took less
+   (``hub.schedule.handover``): the shortfall goes back ``in_transit → hub``, or to ``loss``
+   when damaged, with the reason; an order partly delivered is still ``delivered``, its
+   shortfalls are kept with the stop's confirmation.
 6. Every change names the operator and is written to the audit log with it.
+7. A trip that has not departed can be cancelled, with a reason: its orders are open again
+   (to plan the day again or move to another), what it would have taken and collected is free
+   for other plans, and the trip stays on record as ``cancelled`` with its pallets' SSCCs,
+   which are never issued again (the serial counters only go up).  A trip that has departed
+   is on the road: its stops are confirmed, not cancelled.
 
 Exceptions, besides the core's ``NotFoundError``, ``ConflictError`` and the ledger's own
 (``BlockedStockError`` when a picked lot was recalled or expired since approval)::
@@ -49,6 +60,7 @@ from hub.domain.projection import LotRecord
 from hub.domain.stock import (
     HUB,
     IN_TRANSIT,
+    LOSS,
     Ledger,
     LocationKind,
     Move,
@@ -64,6 +76,7 @@ from hub.schedule.day import (
     OrderKind,
     PickupSource,
     plan_day,
+    standing_entries,
 )
 from hub.schedule.delivery_note import (
     DeliveryNote,
@@ -73,8 +86,15 @@ from hub.schedule.delivery_note import (
     delivery_notes_pdf,
     pallet_loads,
 )
-from hub.schedule.errors import DataFileError, FileProblem
-from hub.schedule.orders import Unit, order_ids_in, parse_partner_orders
+from hub.schedule.errors import DataFileError, FileProblem, HandoverError
+from hub.schedule.handover import DoorReport, Handover, LoadedLine, door_moves, handovers
+from hub.schedule.orders import (
+    CSV_MAX_LENGTHS,
+    Unit,
+    iso_week_name,
+    order_ids_in,
+    parse_partner_orders,
+)
 from hub.schedule.plan import PickLine, Plan, Route, Trip, pick_list, trip_map_svg
 from hub.schedule.pyvrp_solver import solve
 from hub.schedule.routing import Kind, Lock, SolveLimits, VehicleType
@@ -183,17 +203,85 @@ def create_order(
         check_order(entry, setup, products)
         if uow.planning.orders([entry.id]):
             raise ConflictError(f"order {entry.id} already exists", field="id")
-        stored = replace(
-            entry,
-            quantity_g=order_grams(entry, setup, products),
-            status="open",
-            created_at=at,
-            created_by=operator,
-        )
+        stored = _new_order(entry, setup, products, operator=operator, at=at)
         uow.planning.add_orders([stored])
         _audit(uow, at, operator, "order", entry.id, kind=entry.kind.value, grams=stored.quantity_g)
         uow.commit()
         return stored
+
+
+def _new_order(
+    entry: OrderEntry,
+    setup: DistributionSetup,
+    products: Mapping[str, str],
+    *,
+    operator: str,
+    at: datetime,
+) -> OrderEntry:
+    """A checked entry as the hub stores it: in grams, open, and who entered it when."""
+    return replace(
+        entry,
+        quantity_g=order_grams(entry, setup, products),
+        status="open",
+        created_at=at,
+        created_by=operator,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StandingWeek:
+    """What storing a standing week did: the orders it created, and those already there."""
+
+    monday: date
+    created: tuple[OrderEntry, ...]
+    already_there: tuple[str, ...]
+
+
+def create_standing_week(
+    uow: AbstractPlanningUnitOfWork,
+    monday: date,
+    *,
+    setup: DistributionSetup,
+    operator: str,
+    at: datetime,
+) -> StandingWeek:
+    """Store the standing plan's partner orders and staple deliveries for the week of
+    ``monday``, all or none, skipping the ones already there (rule 1; role: operator)."""
+    week = iso_week_name(monday)
+    with uow:
+        products = uow.planning.products()
+        entries = standing_entries(setup.standing.week(monday), setup, products)
+        there = uow.planning.orders(entry.id for entry in entries)
+        fresh = [entry for entry in entries if entry.id not in there]
+        problems: defaultdict[str, list[str]] = defaultdict(list)
+        longest = CSV_MAX_LENGTHS["order_id"]
+        for entry in fresh:
+            if len(entry.id) > longest:
+                problems[f"order ids longer than {longest} characters"].append(entry.id)
+                continue
+            try:
+                check_order(entry, setup, products)
+            except InvalidRequestError as exc:
+                problems[str(exc)].append(entry.id)
+        if problems:
+            said = "; ".join(f"{problem} ({_some(ids)})" for problem, ids in problems.items())
+            raise InvalidRequestError(
+                f"the standing plan's orders for {week} cannot be stored: {said}", field="week"
+            )
+        created = [_new_order(e, setup, products, operator=operator, at=at) for e in fresh]
+        if created:
+            uow.planning.add_orders(created)
+            _audit(
+                uow,
+                at,
+                operator,
+                "standing_week",
+                week,
+                orders=[e.id for e in created],
+                already_there=len(there),
+            )
+            uow.commit()
+        return StandingWeek(monday, tuple(created), tuple(sorted(there)))
 
 
 def import_orders(
@@ -251,6 +339,11 @@ def orders_on(uow: AbstractPlanningUnitOfWork, day: date) -> list[OrderEntry]:
         return uow.planning.orders_on(day)
 
 
+def _some(ids: Sequence[str]) -> str:
+    """The first id, and how many more: a problem a whole standing line shares, said once."""
+    return ids[0] if len(ids) == 1 else f"{ids[0]} and {len(ids) - 1} more"
+
+
 # ---- plans ----
 
 
@@ -296,6 +389,8 @@ def day_inputs(uow: AbstractPlanningUnitOfWork, day: date) -> DayInputs:
     taken_lots: set[str] = set()
     taken_dispatches: set[str] = set()
     for trip in trips:
+        if trip.status == "cancelled":
+            continue
         for item in _consignments(trip.stops):
             taken_lots.update(lot for lots in item.get("lots", {}).values() for lot in lots)
             taken_dispatches.update(item.get("dispatches", []))
@@ -937,6 +1032,8 @@ def depart(
         departing = uow.planning.set_trip_status(
             trip_id, "departed", expected="planned", at=at, by=operator
         )
+        if not departing and entry.status == "cancelled":
+            raise ConflictError(f"trip {trip_id} was cancelled; it does not depart")
         if not departing:
             raise ConflictError(f"trip {trip_id} is {entry.status}; it departs once")
         wanted = [
@@ -973,6 +1070,56 @@ def depart(
 
 
 @dataclass(frozen=True, slots=True)
+class TripCancellation:
+    trip_id: str
+    reason: str
+    operator: str
+    at: datetime
+    reopened: tuple[str, ...]
+    """The orders open again."""
+    ssccs: tuple[str, ...]
+    """The SSCCs its pallets had; they stay with the cancelled trip and are never reissued."""
+
+
+def cancel_trip(
+    uow: AbstractPlanningUnitOfWork, trip_id: str, *, reason: str, operator: str, at: datetime
+) -> TripCancellation:
+    """Call off a trip that has not departed (rule 7; role: operator)."""
+    with uow:
+        entry = uow.planning.trip(trip_id)
+        if entry is None:
+            raise NotFoundError(f"no trip {trip_id}", field="trip_id")
+        if entry.status == "cancelled":
+            raise ConflictError(f"trip {trip_id} is already cancelled")
+        if entry.status != "planned" or not uow.planning.set_trip_status(
+            trip_id, "cancelled", expected="planned"
+        ):
+            raise ConflictError(
+                f"trip {trip_id} has departed; a trip on the road cannot be cancelled, "
+                "confirm its stops instead"
+            )
+        reopened = uow.planning.reopen_orders(trip_id)
+        ssccs = [
+            pallet["sscc"]
+            for item in _consignments(entry.stops)
+            for pallet in item.get("pallets", [])
+            if pallet["sscc"]
+        ]
+        _audit(
+            uow,
+            at,
+            operator,
+            "cancel_trip",
+            trip_id,
+            reason=reason,
+            orders=reopened,
+            ssccs=ssccs,
+        )
+        uow.commit()
+    return TripCancellation(trip_id, reason, operator, at, tuple(reopened), tuple(ssccs))
+
+
+@dataclass(frozen=True, slots=True)
 class StopConfirmation:
     confirmation: Confirmation
     moves: tuple[Move, ...]
@@ -980,13 +1127,20 @@ class StopConfirmation:
 
 
 def confirm_stop(
-    uow: AbstractPlanningUnitOfWork, trip_id: str, stop_no: int, *, operator: str, at: datetime
+    uow: AbstractPlanningUnitOfWork,
+    trip_id: str,
+    stop_no: int,
+    *,
+    operator: str,
+    at: datetime,
+    reports: Sequence[DoorReport] = (),
 ) -> StopConfirmation:
     """The driver has served stop ``stop_no`` (from 1): partner drops move
-    ``in_transit → partner/…``, a village's waiting lots are dispatched (rule 5; role:
-    operator)."""
+    ``in_transit → partner/…`` as far as ``reports`` say they were taken, the rest back to the
+    hub or to loss; a village's waiting lots are dispatched (rule 5; role: operator)."""
     with uow:
         vehicle, items = _confirmable(uow, trip_id, stop_no)
+        handed = _handovers(items, reports)
         still = {lot.id for lot in uow.lots.at_station(None)}
     dispatched: list[DispatchRecord] = []
     for item in items:
@@ -1000,37 +1154,25 @@ def confirm_stop(
                 )
     with uow:
         _, items = _confirmable(uow, trip_id, stop_no)
-        drops = [(key, grams, item["ref"]) for item in items for key, grams in _picked(item)]
-        lots = sorted({key.lot for key, _, _ in drops if key.lot})
+        lots = sorted({h.line.key.lot for h in handed if h.line.key.lot})
         ledger = Ledger(opening=uow.moves.balances(location=IN_TRANSIT, lots=lots) if lots else {})
-        orders = uow.planning.orders(ref for _, _, ref in drops)
-        for key, grams, order_id in drops:
-            ledger.post(
-                Move(
-                    key,
-                    IN_TRANSIT,
-                    partner(orders[order_id].party),
-                    grams,
-                    at,
-                    operator=operator,
-                    order_id=order_id,
-                )
-            )
+        orders = uow.planning.orders(h.line.order_id for h in handed)
+        for handover in handed:
+            recipient = partner(orders[handover.line.order_id].party)
+            for move in door_moves(handover, recipient, at=at, operator=operator):
+                ledger.post(move)
         uow.moves.add(ledger.posted)
         delivered = [item["ref"] for item in items if item["kind"] != Kind.PRODUCE.value]
         uow.planning.set_order_status(delivered, "delivered")
-        confirmation = Confirmation(
-            trip_id,
-            stop_no,
-            at,
-            operator,
-            {
-                "delivered": delivered,
-                "collected": [item["ref"] for item in items if item["kind"] == Kind.PRODUCE.value],
-                "dispatches": [d.code for d in dispatched],
-                "moves": len(ledger.posted),
-            },
-        )
+        detail: Json = {
+            "delivered": delivered,
+            "collected": [item["ref"] for item in items if item["kind"] == Kind.PRODUCE.value],
+            "dispatches": [d.code for d in dispatched],
+            "moves": len(ledger.posted),
+        }
+        if short := [_short_json(h) for h in handed if h.short_g]:
+            detail["short"] = short
+        confirmation = Confirmation(trip_id, stop_no, at, operator, detail)
         uow.planning.add_confirmation(confirmation)
         entry = uow.planning.trip(trip_id)
         assert entry is not None
@@ -1039,6 +1181,30 @@ def confirm_stop(
         _audit(uow, at, operator, "confirm_stop", f"{trip_id}/{stop_no}", **confirmation.detail)
         uow.commit()
     return StopConfirmation(confirmation, tuple(ledger.posted), tuple(dispatched))
+
+
+def _handovers(items: Sequence[Json], reports: Sequence[DoorReport]) -> list[Handover]:
+    """The stop's loaded lines with what the report says was taken of each (rule 5), checked
+    before anything moves."""
+    loaded = [LoadedLine(item["ref"], key, grams) for item in items for key, grams in _picked(item)]
+    try:
+        return handovers(loaded, reports)
+    except HandoverError as exc:
+        raise InvalidRequestError(str(exc), field=f"deliveries.{exc.index}.{exc.field}") from exc
+
+
+def _short_json(handover: Handover) -> Json:
+    line = handover.line
+    return {
+        "order": line.order_id,
+        "lot": line.key.lot,
+        "grade": line.key.grade,
+        "loaded_g": line.quantity_g,
+        "delivered_g": handover.delivered_g,
+        "short_g": handover.short_g,
+        "reason": handover.reason,
+        "to": str(LOSS if handover.damaged else HUB),
+    }
 
 
 def _confirmable(

@@ -83,7 +83,7 @@ class Adjustment:
 class TripEntry:
     """An approved trip: ``stops`` are stored visits with, per consignment, what the hub
     floor and the stock moves need (``product``, ``pallets``, pickup ``lots`` and
-    ``dispatches``)."""
+    ``dispatches``).  ``status``: planned → departed → done, or planned → cancelled."""
 
     id: str
     vehicle: str
@@ -125,6 +125,10 @@ class PlanningRepository(abc.ABC):
     def set_order_status(
         self, ids: Iterable[str], status: str, trip_id: str | None = None
     ) -> None: ...
+
+    @abc.abstractmethod
+    def reopen_orders(self, trip_id: str) -> list[str]:
+        """Put the trip's planned orders back to open, on no trip; their ids, sorted."""
 
     @abc.abstractmethod
     def products(self) -> dict[str, str]:

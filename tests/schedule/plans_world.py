@@ -8,20 +8,30 @@ each, carrots in grades A and B, and station events written as the wire contract
   recall were ignored;
 * lot ``L-PTN-2`` is closed at Punten and waits there: a village pickup;
 * Tulungrejo has a GS1 company prefix, so its pallets get SSCCs.
+
+``planning_api`` serves the hub's application on such a database to an operator's token;
+``audit_log`` reads what the services wrote to the audit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select
 
 from edge.config import StationConfig
 from edge.wire import EventType, StationClock, WeighingEvent, make_event_id
-from hub.db.models import StationEvent
+from hub.api.app import create_app
+from hub.auth.domain import Role
+from hub.auth.store import AuthStore
+from hub.db.models import AuditEntry, StationEvent
 from hub.domain.catalog import GradeRecord, ProductRecord
+from hub.domain.stock import Location, StockKey
 from hub.domain.trace import RecallScope
 from hub.ingest import event_row, refresh_contiguous
 from hub.services.projection import project_pending
@@ -29,6 +39,7 @@ from hub.services.stock import dispatch, receive, register_catalog
 from hub.services.trace import create_recall
 from hub.services.unit_of_work import Gs1Identity, SqlAlchemyUnitOfWork
 from hub.stations import register_stations
+from hub.web.settings import WebSettings
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 """08:00 WIB on 24 November 2026, the day before the planned day."""
@@ -142,3 +153,45 @@ def build_world(engine: Engine) -> None:
         operator="sari",
         at=T0 + timedelta(hours=3),
     )
+
+
+@dataclass
+class PlanningApi:
+    """The hub's API as an operator (``token:sari``) calls it, and the ledger it moves."""
+
+    engine: Engine
+    client: TestClient
+
+    def post(self, path: str, body: object = None, **params: Any) -> Any:
+        response = self.client.post(path, json=body, params=params)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def balance(self, key: StockKey, location: Location) -> int:
+        uow = SqlAlchemyUnitOfWork(self.engine)
+        with uow:
+            return uow.moves.balances(location=location, lots=[key.lot]).get((key, location), 0)
+
+
+@contextmanager
+def planning_api(engine: Engine) -> Iterator[PlanningApi]:
+    """The application on ``engine`` (the world built first), signed in with an operator's
+    token."""
+    build_world(engine)
+    token, _ = AuthStore(engine).create_token(name="sari", role=Role.OPERATOR, actor="test")
+    client = TestClient(create_app(engine, WebSettings()), base_url="http://hub.test")
+    client.headers["Authorization"] = f"Bearer {token}"
+    with client:
+        yield PlanningApi(engine, client)
+
+
+def audit_log(engine: Engine, action: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(actor, subject, detail) of every audit entry of ``action``, oldest first."""
+    query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    with engine.connect() as connection:
+        return [(r.actor, r.subject, dict(r.detail)) for r in connection.execute(query)]
