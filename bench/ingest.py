@@ -4,8 +4,8 @@ One run has two phases on the same broker, with the same publisher and the same 
 
 1. **bare**: a bare paho-mqtt subscriber (MQTT 5, QoS 1, counts only) receives them; its rate
    is the ceiling a Python MQTT client reaches on this machine.
-2. **hub**: ``--workers`` hub processes (``lumbung hub serve --no-web``; two share the
-   subscription as ``$share/bench/…``) validate, store and acknowledge them into ``--db`` and
+2. **hub**: ``--workers`` hub processes (``lumbung hub serve --no-web``; more than one share
+   the subscription as ``$share/bench/…``) validate, store and acknowledge them into ``--db`` and
    project them into weighings and stock moves, as in production.
 
 Each process is its own OS process (publisher, subscriber, hub workers), as in a deployment;
@@ -303,7 +303,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
-    parser.add_argument("--workers", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--workers", type=int, choices=(1, 2, 3, 4, 6, 8), default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lumbung-bench-") as tmp:
         workdir = Path(tmp)

@@ -22,6 +22,8 @@ import contextlib
 import json
 import random
 import re
+import resource
+import select
 import socket
 import sqlite3
 import subprocess
@@ -50,6 +52,7 @@ VILLAGES = (
     "ngaglik", "sisir", "songgokerto", "temas", "dadaprejo", "beji", "junrejo", "mojorejo",
     "pendem", "tlekung", "torongrejo",
 )  # fmt: skip
+STARTUP_GAP_S = 0.1
 FAULT_KINDS = ("kill_agent", "kill_broker", "kill_hub_worker", "cut_network", "fill_disk",
                "corrupt_scale")  # fmt: skip
 
@@ -78,16 +81,20 @@ class Relay:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self) -> None:
-        """Close the listener (new connections are refused) and every open connection."""
+        """Close the listener (new connections are refused) and end every open connection; each
+        connection's thread closes its own sockets, so no descriptor is closed under it."""
         with self._lock:
             listener, self._listener = self._listener, None
-            sockets, self._open = self._open, []
+            sockets = list(self._open)
         if listener is not None:
+            # Shut down first: a bare close would leave the accepting thread blocked in
+            # accept(), which lets one more connection through, for the whole cut.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -102,20 +109,33 @@ class Relay:
                 continue
             with self._lock:
                 self._open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Carry bytes both ways on one thread until either side ends, then close both: a
+        station that reconnects all day must not leave a pair of descriptors behind each time
+        (200 stations ran the soak out of open files)."""
+        ends = {client.fileno(): (client, upstream), upstream.fileno(): (upstream, client)}
+        poller = select.poll()
+        for fd in ends:
+            poller.register(fd, select.POLLIN)
         try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
+            while True:
+                for fd, _events in poller.poll():
+                    source, sink = ends[fd]
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    sink.sendall(data)
+        except (OSError, ValueError):
+            return
         finally:
-            for sock in (source, sink):
+            with self._lock:
+                self._open = [sock for sock in self._open if sock not in (client, upstream)]
+            for sock in (client, upstream):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
 
 
 @dataclass
@@ -282,6 +302,9 @@ class Soak:
             station.packing.set()
             threading.Thread(target=self._pack, args=(station,), daemon=True).start()
             station.start_agent()
+            # Staggered, as stations come up in the field: 200 interpreters starting at once
+            # would spend the first minute fighting over the cores.
+            time.sleep(STARTUP_GAP_S)
 
     def _start_worker(self, number: int) -> subprocess.Popen[bytes]:
         with (self.work / f"hub-{number}.log").open("ab") as log:
@@ -416,6 +439,9 @@ class Soak:
         told = 0
         reordered = 0
         duplicated_crates = 0
+        by_station: dict[str, list[Any]] = {}
+        for row in stored:
+            by_station.setdefault(row.station_id, []).append(row)
         for station in self.stations:
             with contextlib.closing(
                 sqlite3.connect(f"file:{station.outbox}?mode=ro", uri=True)
@@ -425,7 +451,7 @@ class Soak:
             lost += [eid for (eid,) in events if eid not in hub_ids]
             saved = SAVED.findall(station.log.read_text(encoding="utf-8", errors="replace"))
             told += len(saved)
-            mine = [r for r in stored if r.station_id == station.id]
+            mine = by_station.get(station.id, [])
             crates = {r.crate for r in mine if r.type == "weighing"}
             lost += [f"{station.id}: told saved {crate}" for crate in saved if crate not in crates]
             counts = Counter(r.crate for r in mine if r.type == "weighing")
@@ -509,6 +535,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the soak's database afterwards")
     args = parser.parse_args()  # fmt: skip
 
+    # Each station holds two ptys, a listener and a relayed connection in this process.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     soak = Soak(args)
     try:
         soak.start()
