@@ -88,6 +88,7 @@ from hub.domain.trace import (
     Tally,
     TripRecord,
 )
+from hub.printing.sscc import allocate_sscc
 from hub.services.unit_of_work import (
     AuditRecord,
     AuditRepository,
@@ -921,14 +922,8 @@ class SqlCatalogRepository(_Repository, CatalogRepository):
         ).one_or_none()
         return None if row is None else Gs1Identity(row.company_prefix, row.extension_digit)
 
-    def next_sscc_serial(self, coop: str) -> int:
-        taken = self.connection.execute(
-            update(GS1Settings)
-            .where(GS1Settings.coop_id == coop)
-            .values(next_serial=GS1Settings.next_serial + 1)
-            .returning(GS1Settings.next_serial)
-        ).scalar_one()
-        return int(taken) - 1
+    def next_sscc(self, coop: str) -> str:
+        return allocate_sscc(self.connection, coop)
 
     def member_exists(self, member: str) -> bool:
         found = self.connection.execute(select(Member.id).where(Member.id == member)).first()

@@ -120,7 +120,6 @@ from hub.services.planning_uow import (
 )
 from hub.services.stock import blocked_lots, dispatch, stock_lines
 from hub.services.unit_of_work import AuditRecord
-from labels.gs1 import build_sscc
 
 
 class InvalidRequestError(ServiceError):
@@ -841,12 +840,9 @@ def _approved_visit(
 
 
 def _with_sscc(uow: AbstractPlanningUnitOfWork, pallet: PalletLoad) -> PalletLoad:
-    identity = uow.catalog.gs1_identity(pallet.cooperative)
-    if identity is None:
+    if uow.catalog.gs1_identity(pallet.cooperative) is None:
         return pallet
-    serial = uow.catalog.next_sscc_serial(pallet.cooperative)
-    sscc = build_sscc(identity.extension_digit, identity.company_prefix, serial)
-    return replace(pallet, sscc=sscc)
+    return replace(pallet, sscc=uow.catalog.next_sscc(pallet.cooperative))
 
 
 def _pallet_json(pallet: PalletLoad) -> Json:

@@ -53,7 +53,6 @@ from hub.domain.trace import (
 )
 from hub.services import ConflictError, NotFoundError
 from hub.services.unit_of_work import AbstractUnitOfWork, AuditRecord, Gs1Identity
-from labels.gs1 import build_sscc
 
 
 def register_catalog(
@@ -126,11 +125,7 @@ def dispatch(
             raise ConflictError(
                 f"lot {', '.join(taken)} already left on dispatch {already[0].code}", field="lots"
             )
-        identity = uow.catalog.gs1_identity(coop)
-        sscc = None
-        if identity is not None:
-            serial = uow.catalog.next_sscc_serial(coop)
-            sscc = build_sscc(identity.extension_digit, identity.company_prefix, serial)
+        sscc = uow.catalog.next_sscc(coop) if uow.catalog.gs1_identity(coop) else None
         record = DispatchRecord(
             id=0,
             code=code or f"DSP-{sorted(lots)[0]}",

@@ -233,8 +233,10 @@ class CatalogRepository(abc.ABC):
     def gs1_identity(self, coop: str) -> Gs1Identity | None: ...
 
     @abc.abstractmethod
-    def next_sscc_serial(self, coop: str) -> int:
-        """Take the cooperative's next SSCC serial reference; it is never handed out again."""
+    def next_sscc(self, coop: str) -> str:
+        """Take the cooperative's next SSCC, whose serial is never handed out again; raises
+        ``hub.printing.SsccError`` when the cooperative has no GS1 identity or its prefix has
+        no serial left."""
 
     @abc.abstractmethod
     def member_exists(self, member: str) -> bool: ...

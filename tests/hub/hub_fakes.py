@@ -49,6 +49,7 @@ from hub.services.unit_of_work import (
     ReportRepository,
     WeighingRepository,
 )
+from labels.gs1 import build_sscc
 
 
 @dataclass
@@ -367,10 +368,11 @@ class FakeCatalog(_Fake, CatalogRepository):
     def gs1_identity(self, coop: str) -> Gs1Identity | None:
         return self.store.gs1.get(coop)
 
-    def next_sscc_serial(self, coop: str) -> int:
+    def next_sscc(self, coop: str) -> str:
+        identity = self.store.gs1[coop]
         serial = self.store.sscc_serials[coop]
         self.store.sscc_serials[coop] = serial + 1
-        return serial
+        return build_sscc(identity.extension_digit, identity.company_prefix, serial)
 
     def member_exists(self, member: str) -> bool:
         return member in self.store.members

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hub_world import COOP, Script, setup_world, store
 from PIL import Image
 from printers_world import LOT, MIXED_LOT, Hub, LoopbackPrinter, labelled_hub
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from hub.api import labels as api_labels
 from hub.api.app import create_app
@@ -119,6 +119,15 @@ def test_a_prefix_whose_serials_are_used_up_says_so_and_takes_nothing(hub: Hub) 
     refused = hub.viewer.get(f"/api/v1/labels/dispatch/{hub.dispatch_id}.zpl")
     assert refused.status_code == 409
     assert refused.json()["error"]["field"] == "coop"
+    # A dispatch numbers its pallet from the same counter: it is refused whole, nothing leaves.
+    refused = hub.operator.post("/api/v1/dispatches", json={"lots": [MIXED_LOT]})
+    assert refused.status_code == 409
+    assert "all 10000 serials are used" in refused.json()["error"]["message"]
+    candidates = hub.operator.get("/api/v1/dispatches/candidates").json()
+    assert MIXED_LOT in [lot["id"] for lot in candidates], "the lot is still waiting to leave"
+    with hub.engine.connect() as connection:
+        assert connection.execute(select(GS1Settings.next_serial)).scalar_one() == 10_000
+        assert connection.execute(select(func.count()).select_from(DispatchRow)).scalar_one() == 1
 
 
 def test_a_dispatch_gets_its_sscc_with_its_first_pallet_label_and_keeps_it(hub: Hub) -> None:
