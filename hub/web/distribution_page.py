@@ -13,7 +13,9 @@ post that calls one service of ``hub.services.distribution`` (the ones behind
   served or allocated, in words;
 * adjust a draft (lock a stop to a vehicle, free it, move an order to tomorrow), plan it
   again, approve it;
-* an approved plan's trips: pick list, delivery notes, depart, and confirm each stop.
+* an approved plan's trips: pick list, delivery notes, depart, and confirm each stop; or,
+  before it departs, cancel a trip with the reason, which opens its orders again (the notice
+  names them) for the next plan.
 
 The day's plans are listed from the ``plans`` table; the page shows the one asked for, else
 the day's approved plan, else its newest draft.  A refusal is said in words: the service's
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -39,6 +42,7 @@ from sqlalchemy import Engine, select
 from hub.api.distribution import (
     DEFAULT_SECONDS,
     MAX_FILE_BYTES,
+    CancelIn,
     Day,
     LimitsIn,
     PartnerOrderIn,
@@ -75,9 +79,22 @@ PlanningUow = Annotated[SqlPlanningUnitOfWork, Depends(get_planning_uow)]
 Setup = Annotated[DistributionSetup, Depends(get_setup)]
 
 DONE: Final = frozenset(
-    {"order", "imported", "planned", "adjusted", "replanned", "approved", "departed", "confirmed"}
+    {
+        "order",
+        "imported",
+        "planned",
+        "adjusted",
+        "replanned",
+        "approved",
+        "departed",
+        "confirmed",
+        "cancelled",
+        "cancelled_empty",
+    }
 )
 """What a post just did, as the page it redirects to says: ``distribution.done.{done}``."""
+LISTED_CHARS: Final = 2000
+"""The longest list of ids a notice names (the ``orders`` of the page's query)."""
 ORDER_FIELDS: Final = (
     "id",
     "partner",
@@ -197,7 +214,7 @@ class TripLine:
     stops: list[StopLine]
     map_uri: str
     status: str | None
-    """An approved trip's: planned, departed or done; ``None`` on a draft."""
+    """An approved trip's: planned, departed, done or cancelled; ``None`` on a draft."""
     picks: list[PickRow] = field(default_factory=list)
 
 
@@ -235,10 +252,13 @@ def _trip_line(
     if trip_id is not None:
         approved = service.trip_view(uow, trip_id)
         status, confirmed = approved.entry.status, set(approved.confirmed)
-        picks = [
-            PickRow(p.stop_no, p.place, p.ref, p.what.text(language), p.weight_g, p.crates, p.lots)
-            for p in service.trip_pick_list(uow, trip_id)
-        ]
+        if status != "cancelled":
+            picks = [
+                PickRow(
+                    p.stop_no, p.place, p.ref, p.what.text(language), p.weight_g, p.crates, p.lots
+                )
+                for p in service.trip_pick_list(uow, trip_id)
+            ]
     stops = [
         StopLine(
             no=no,
@@ -394,12 +414,27 @@ def _page(
     return render(request, "distribution.html", me, context, status_code=status_code)
 
 
-def _back(day: date, plan_id: int | None, done: str, ref: object = "") -> RedirectResponse:
+def _back(
+    day: date, plan_id: int | None, done: str, ref: object = "", *, orders: str = ""
+) -> RedirectResponse:
     query: dict[str, object] = {"day": day.isoformat()}
     if plan_id is not None:
         query["plan"] = plan_id
     query |= {"done": done, "ref": ref}
+    if orders:
+        query["orders"] = orders
     return RedirectResponse(f"/distribution?{urlencode(query)}", status_code=303)
+
+
+def _listed(ids: Sequence[str]) -> str:
+    """Ids for a notice, as many as fit in ``LISTED_CHARS``: ``SO-1, SO-2, …``."""
+    text = ""
+    for id_ in ids:
+        longer = f"{text}, {id_}" if text else id_
+        if len(longer) > LISTED_CHARS - len(", …"):
+            return f"{text}, …"
+        text = longer
+    return text
 
 
 @router.get("/distribution", response_class=HTMLResponse, summary="Distribution (role: viewer)")
@@ -413,9 +448,10 @@ def distribution_page(
     plan: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     done: Annotated[str, Query(max_length=32)] = "",
     ref: Annotated[str, Query(max_length=200)] = "",
+    orders: Annotated[str, Query(max_length=LISTED_CHARS)] = "",
 ) -> HTMLResponse:
     """``day`` (default today, or the plan's day); ``plan`` to show one of the day's plans;
-    ``done`` and ``ref``: what a post just did, for the notice."""
+    ``done``, ``ref`` and ``orders``: what a post just did, for the notice."""
     language = page_language(request, me)
     if day is None and plan is not None:
         try:
@@ -424,7 +460,12 @@ def distribution_page(
             day = None
     notice = None
     if done in DONE:
-        notice = translate(language, f"distribution.done.{done}", ref=_CONTROL.sub("", ref))
+        notice = translate(
+            language,
+            f"distribution.done.{done}",
+            ref=_CONTROL.sub("", ref),
+            orders=_CONTROL.sub("", orders),
+        )
     return _page(
         request, me, uow, engine, setup, day=day or hub_today(), plan_id=plan, notice=notice
     )
@@ -962,3 +1003,53 @@ def confirm_stop(
         )
     day, plan_id, _ = _trip_place(uow, trip_id)
     return _back(day, plan_id, "confirmed", f"{trip_id}/{n}")
+
+
+def _cancel_reason(text: str, trip_id: str) -> str:
+    """The reason as the API takes it (``CancelIn``): said in words; it may span lines."""
+    if not text.strip():
+        raise FormProblem("distribution.error.cancel_reason", trip=trip_id)
+    try:
+        return CancelIn.model_validate({"reason": text.strip()}).reason
+    except ValidationError:
+        raise FormProblem("distribution.error.cancel_reason_unreadable") from None
+
+
+@router.post(
+    "/distribution/trips/{trip_id}/cancel",
+    response_class=HTMLResponse,
+    summary="Call off a trip that has not departed, with the reason: its orders open again "
+    "(role: operator; form)",
+)
+def cancel_trip(
+    request: Request,
+    me: FormOperator,
+    uow: PlanningUow,
+    engine: Db,
+    setup: Setup,
+    trip_id: TripId,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        cancelled = service.cancel_trip(
+            uow,
+            trip_id,
+            reason=_cancel_reason(reason, trip_id),
+            operator=me.name,
+            at=datetime.now(UTC),
+        )
+    except (FormProblem, ServiceError) as exc:
+        day, plan_id, status = _trip_place(uow, trip_id)
+        language = page_language(request, me)
+        error = _said(language, exc)
+        if isinstance(exc, ConflictError) and status in ("departed", "done"):
+            error = translate(language, "distribution.error.cancel_departed", trip=trip_id)
+        elif isinstance(exc, ConflictError) and status == "cancelled":
+            error = translate(language, "distribution.error.already_cancelled", trip=trip_id)
+        return _refused(
+            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
+        )
+    day, plan_id, _ = _trip_place(uow, trip_id)
+    if not cancelled.reopened:
+        return _back(day, plan_id, "cancelled_empty", trip_id)
+    return _back(day, plan_id, "cancelled", trip_id, orders=_listed(cancelled.reopened))
