@@ -12,27 +12,22 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pypdfium2
 import pytest
-from fastapi.testclient import TestClient
-from plans_world import COMPANY_PREFIX, DAY, build_world
+from plans_world import COMPANY_PREFIX, DAY, PlanningApi, planning_api
 from sqlalchemy import Engine
 
-from hub.api.app import create_app
 from hub.auth.domain import Role
 from hub.auth.store import AuthStore
-from hub.domain.stock import HUB, IN_TRANSIT, Location, StockKey, partner, station
+from hub.domain.stock import HUB, IN_TRANSIT, StockKey, partner, station
 from hub.schedule.check import check_plan
 from hub.schedule.day import plan_day
 from hub.schedule.setup import load_setup
 from hub.services import distribution
 from hub.services.planning_uow import SqlPlanningUnitOfWork
-from hub.services.unit_of_work import SqlAlchemyUnitOfWork
-from hub.web.settings import WebSettings
 
 pytestmark = pytest.mark.pg
 
@@ -54,40 +49,17 @@ PARTNER_ORDER = {
 }
 
 
-@dataclass
-class Api:
-    engine: Engine
-    client: TestClient
-
-    def post(self, path: str, body: object = None, **params: Any) -> Any:
-        response = self.client.post(path, json=body, params=params)
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.client.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
+class Api(PlanningApi):
     def plan(self, **extra: Any) -> Any:
         return self.post(
             "/api/v1/plans", {"day": DAY.isoformat(), "iterations": ITERATIONS, **extra}, lang="en"
         )
 
-    def balance(self, key: StockKey, location: Location) -> int:
-        uow = SqlAlchemyUnitOfWork(self.engine)
-        with uow:
-            return uow.moves.balances(location=location, lots=[key.lot]).get((key, location), 0)
-
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[Api]:
-    build_world(engine)
-    token, _ = AuthStore(engine).create_token(name="sari", role=Role.OPERATOR, actor="test")
-    client = TestClient(create_app(engine, WebSettings()), base_url="http://hub.test")
-    client.headers["Authorization"] = f"Bearer {token}"
-    with client:
-        yield Api(engine, client)
+    with planning_api(engine) as operator:
+        yield Api(operator.engine, operator.client)
 
 
 def enter_the_day(api: Api) -> None:
