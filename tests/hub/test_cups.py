@@ -34,7 +34,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from printers_world import LOT, Hub, LoopbackPrinter, labelled_hub
+from loopback_printer import LoopbackPrinter
+from printers_world import LOT, Hub, labelled_hub
 from sqlalchemy import select
 
 from hub.broker import free_port

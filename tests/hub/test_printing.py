@@ -17,8 +17,9 @@ import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
 from hub_world import COOP, Script, setup_world, store
+from loopback_printer import LoopbackPrinter
 from PIL import Image
-from printers_world import LOT, MIXED_LOT, Hub, LoopbackPrinter, labelled_hub
+from printers_world import LOT, MIXED_LOT, Hub, labelled_hub
 from sqlalchemy import Engine, func, select, update
 
 from hub.api import labels as api_labels

@@ -6,8 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from label_printer_server import RawPrinterServer
 from label_scan import decode
+from loopback_printer import LoopbackPrinter
 from PIL import Image
 
 from lumbung.cli import main
@@ -91,12 +91,12 @@ def test_malformed_options_exit_2_naming_the_option(
 
 
 def test_print_sends_the_rendered_zpl_to_a_raw_printer(tmp_path: Path) -> None:
-    server = RawPrinterServer()
+    server = LoopbackPrinter()
     try:
         assert run(["label", "print", *CRATE, "--printer", f"tcp://127.0.0.1:{server.port}"]) == 0
         rendered = tmp_path / "crate.zpl"
         run(["label", "render", *CRATE, "--format", "zpl", "--out", str(rendered)])
-        assert server.wait_for_jobs(1) == [rendered.read_bytes()]
+        assert server.received(1, timeout_s=5) == [rendered.read_bytes()]
     finally:
         server.stop()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from label_printer_server import RawPrinterServer
+from loopback_printer import LoopbackPrinter
 
 from labels.printers import (
     CupsPrinter,
@@ -27,8 +27,8 @@ JOB = Job(b"^XA^FO10,10^A0N,30,30^FDUji^FS^XZ\n" * 50, "zpl", "crate-BTU-2507-A1
 
 
 @pytest.fixture
-def raw_printer() -> Iterator[RawPrinterServer]:
-    server = RawPrinterServer()
+def raw_printer() -> Iterator[LoopbackPrinter]:
+    server = LoopbackPrinter()
     yield server
     server.stop()
 
@@ -39,18 +39,18 @@ def _closed_port() -> int:
     return port
 
 
-def test_the_raw_printer_receives_exactly_the_job_bytes(raw_printer: RawPrinterServer) -> None:
+def test_the_raw_printer_receives_exactly_the_job_bytes(raw_printer: LoopbackPrinter) -> None:
     printer = open_printer(f"tcp://127.0.0.1:{raw_printer.port}")
     assert printer.send(JOB) == f"127.0.0.1:{raw_printer.port}"
-    assert raw_printer.wait_for_jobs(1) == [JOB.data]
+    assert raw_printer.received(1, timeout_s=5) == [JOB.data]
 
 
-def test_each_job_is_its_own_connection(raw_printer: RawPrinterServer) -> None:
+def test_each_job_is_its_own_connection(raw_printer: LoopbackPrinter) -> None:
     printer = RawTcpPrinter("127.0.0.1", raw_printer.port)
     second = Job(b"^XA^XZ", "zpl")
     printer.send(JOB)
     printer.send(second)
-    assert raw_printer.wait_for_jobs(2) == [JOB.data, second.data]
+    assert raw_printer.received(2, timeout_s=5) == [JOB.data, second.data]
 
 
 def test_a_printer_that_refuses_the_connection_is_named_by_host_and_port() -> None:

@@ -1,9 +1,8 @@
 """The small Batu day of ``web_world``, ready for the labels and distribution pages.
 
 * Labels: Punten's apples carry a GTIN and its cooperative a GS1 company prefix, so lot
-  ``LOT`` has a case label and its dispatch a pallet label with an SSCC.  ``LoopbackPrinter``
-  is a raw-port (9100) label printer on loopback that keeps the bytes of each job, as the
-  printing tests' own (``tests/hub/test_printing.py``).
+  ``LOT`` has a case label and its dispatch a pallet label with an SSCC; ``add_printer``
+  points the hub at a ``tests/loopback_printer.py`` printer.
 * Distribution: a partner's order for 20 kg of the apples at the hub and a staple delivery to
   Tulungrejo, both due today, entered through the page's forms; plans solve on a fixed
   iteration count and seed, never on time.
@@ -11,9 +10,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -46,44 +42,6 @@ def seed_labels(engine: Engine) -> None:
         at=datetime.now(UTC),
         gs1={COOP: Gs1Identity(company_prefix=COMPANY_PREFIX, extension_digit=0)},
     )
-
-
-class LoopbackPrinter:
-    """A raw-port label printer on 127.0.0.1: each connection is one job, kept whole."""
-
-    def __init__(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.05)
-        self.port: int = self._server.getsockname()[1]
-        self.jobs: list[bytes] = []
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                chunks = []
-                while chunk := connection.recv(65536):
-                    chunks.append(chunk)
-                self.jobs.append(b"".join(chunks))
-
-    def received(self, count: int, timeout_s: float = 10) -> list[bytes]:
-        """The jobs, once ``count`` have arrived (the sender may finish before we read)."""
-        deadline = time.monotonic() + timeout_s
-        while len(self.jobs) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.jobs
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
-        self._server.close()
 
 
 def add_printer(

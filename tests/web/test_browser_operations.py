@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback_printer import LoopbackPrinter
 from sqlalchemy import Engine
 
 from hub.auth.domain import Role
@@ -20,7 +21,7 @@ from hub.printing.service import PrintService
 from hub.printing.worker import PrintWorker
 
 from .conftest import PASSWORD, Hub, Server
-from .operations_world import ITERATIONS, LoopbackPrinter, add_printer, seed_labels
+from .operations_world import ITERATIONS, add_printer, seed_labels
 from .test_browser import SCREENSHOTS, page  # noqa: F401 (the Chromium page fixture)
 from .web_world import LOT
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from loopback_printer import LoopbackPrinter
 
 from hub.auth.domain import Role
 from hub.printing.service import PrintService
 from hub.printing.worker import PrintWorker
 
 from .conftest import Hub
-from .operations_world import LoopbackPrinter, add_printer, seed_labels
+from .operations_world import add_printer, seed_labels
 from .test_observability import samples
 from .web_world import LOT
 
