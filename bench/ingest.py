@@ -19,11 +19,9 @@ table, which would spend the cores being measured; the counts are checked once a
 Rates depend on what else the two cores run, so the CPU each side spends per event
 (``*_cpu_us_per_event``: the bare subscriber; the hub processes, all threads, summed over
 workers, from the first publish until everything is stored; Mosquitto in each phase) is
-printed too: it moves far less with foreign load.  The broker's share differs between the
-phases: the hub keeps a persistent session, so with ``autosave_on_changes`` (as deployed) the
-broker writes every message the hub has not yet acknowledged to disk every 60 changes, and
-the further the hub falls behind, the more each save costs; the bare subscriber's clean
-session is never saved.  Reading a process's CPU time uses Linux's ``/proc``.
+printed too: it moves far less with foreign load.  The broker runs as deployed: the hub keeps a
+persistent session, which Mosquitto saves on its timer (``bench/broker_backlog.py`` shows why
+not on changes).  Reading a process's CPU time uses Linux's ``/proc``.
 
 ``--db`` defaults to a new SQLite file; a PostgreSQL URL names a database the benchmark owns:
 it is dropped and created again.  Prints human lines, then one JSON object on the last line.

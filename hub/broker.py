@@ -1,8 +1,12 @@
 """Running a Mosquitto broker: its configuration and its process.
 
 The hub deploys Mosquitto with settings that keep village data through outages and crashes
-(the measured failure modes of the defaults: a queue of 1,000 messages per offline client that
-silently drops the rest, and a queue lost on a kill unless ``autosave_on_changes`` is set).
+(the measured failure mode of the defaults: a queue of 1,000 messages per offline client that
+silently drops the rest).  The broker saves its state on a timer, not on changes: a save
+writes the whole queue, so saving every few changes makes each message cost more the longer
+the hub's queue grows (quadratic in a backlog: bench/broker_backlog.py).  What a kill loses
+since the last save, the stations still hold: they keep every event until the hub
+acknowledges it and publish it again after ``resend_after_s``.
 The demo and the tests start their own brokers with this module, on free ports, so they can
 kill and restart them.
 """
@@ -58,9 +62,8 @@ class BrokerSettings:
     tls: TlsFiles | None = None
     tls_port: int | None = None
     username_is_client_id: bool = False
-    autosave_changes: int = 60
-    """With ``autosave_on_changes``, save after this many changes: 1 saves on every message
-    and costs a persistent-session publisher two thirds of its rate (see bench/drain.py)."""
+    autosave_s: int = 60
+    """Seconds between saves of the broker's state (sessions, queues, retained messages)."""
 
     def render(self) -> str:
         """A ``mosquitto.conf`` for these settings."""
@@ -72,8 +75,8 @@ class BrokerSettings:
             "per_listener_settings false",
             "persistence true",
             f"persistence_location {self.data_dir}/",
-            f"autosave_interval {self.autosave_changes}",
-            "autosave_on_changes true",
+            f"autosave_interval {self.autosave_s}",
+            "autosave_on_changes false",
             f"max_queued_messages {self.max_queued_messages}",
             f"max_queued_bytes {self.max_queued_bytes}",
             f"max_inflight_messages {self.max_inflight_messages}",

@@ -161,6 +161,31 @@ def test_a_broker_killed_mid_drain_loses_nothing_and_duplicates_nothing(
         hub.stop()
 
 
+def test_a_broker_killed_with_the_hubs_queue_unsaved_still_ends_with_every_event(
+    broker: MosquittoProcess, registered: Engine, outbox: Outbox
+) -> None:
+    """The broker saves its state on a timer, so a kill loses what it queued for the offline
+    hub since the last save, though it acknowledged every message; the station, which keeps
+    each event until the hub acknowledges it, publishes them again when it reconnects."""
+    hub = hub_worker(registered, broker)
+    hub.stop()
+    for _ in range(500):
+        outbox.append(build)
+    uplink = uplink_for(broker, outbox)
+    uplink.start()
+    try:
+        wait_for(lambda: not outbox.due(1), 20, "the station publishing all")
+        broker.kill()
+        assert not (broker.settings.data_dir / "mosquitto.db").exists(), "nothing saved yet"
+        broker.start()
+        hub = hub_worker(registered, broker)
+        wait_for(lambda: len(stored_seqs(registered)) == 500, 60, "every event at the hub")
+        assert_every_event_stored_once(registered, outbox, 500)
+    finally:
+        uplink.stop()
+        hub.stop()
+
+
 def test_a_month_offline_backlog_drains_when_the_network_returns(
     broker: MosquittoProcess, registered: Engine, outbox: Outbox
 ) -> None:
