@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, cast
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -241,7 +241,10 @@ class OrderOut(BaseModel):
     window_from: str
     window_to: str
     priority: int
-    status: str
+    status: service.OrderStatus = Field(
+        description="open → planned → in_transit → delivered (the partner took all of it), "
+        "partly_delivered (some of it) or not_delivered (none of it)"
+    )
     trip_id: str | None
     created_by: str | None
 
@@ -265,7 +268,7 @@ class OrderOut(BaseModel):
             window_from=f"{o.window.opens:%H:%M}",
             window_to=f"{o.window.closes:%H:%M}",
             priority=o.priority,
-            status=o.status,
+            status=cast(service.OrderStatus, o.status),
             trip_id=o.trip_id,
             created_by=o.created_by,
         )
@@ -1173,7 +1176,11 @@ class ShortOut(BaseModel):
 class ConfirmationOut(BaseModel):
     trip_id: str
     stop: int
-    delivered: list[str]
+    delivered: list[str] = Field(
+        description="orders the partner took in full, and staple deliveries handed over"
+    )
+    partly_delivered: list[str] = Field(description="orders the partner took some of")
+    not_delivered: list[str] = Field(description="orders the partner took none of")
     collected: list[str]
     dispatches: list[str]
     short: list[ShortOut]
@@ -1204,6 +1211,8 @@ def confirm_stop(
         trip_id=trip_id,
         stop=n,
         delivered=list(detail["delivered"]),
+        partly_delivered=list(detail.get("partly_delivered", [])),
+        not_delivered=list(detail.get("not_delivered", [])),
         collected=list(detail["collected"]),
         dispatches=[d.code for d in found.dispatches],
         short=[ShortOut.model_validate(line) for line in detail.get("short", [])],

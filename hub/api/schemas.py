@@ -241,7 +241,10 @@ class OrderOut(BaseModel):
     quantity_g: int
     window_start: datetime
     window_end: datetime
-    status: str
+    status: str = Field(
+        description="open, planned, in_transit, then delivered (the partner took all of it), "
+        "partly_delivered (some of it) or not_delivered (none of it)"
+    )
     trip_id: str | None
 
     @classmethod

@@ -338,7 +338,7 @@ class OrderRow(Base):
     ``product_id`` the staple).  ``quantity`` counts ``unit`` (grams or crates); ``quantity_g``
     is what it comes to in grams.  ``lat``/``lon`` are where to deliver, when the order says.
     Its life cycle (``status``): open → planned (on an approved trip) → in_transit →
-    delivered; ``hub.services.distribution`` owns it."""
+    delivered, partly_delivered or not_delivered; ``hub.services.distribution`` owns it."""
 
     __tablename__ = "orders"
 

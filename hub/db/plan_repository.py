@@ -2,7 +2,9 @@
 
 Rules (as ``hub.db.repositories``): batch queries, times written in UTC and read back aware;
 an order's window is kept as two instants and handed out as a day and hours in the hub's zone.
-Only ``hub.services.planning_uow`` creates it.
+An order id already taken (by a request that stored it after this one looked) is the
+service's ``OrderExistsError``, never the driver's ``IntegrityError``.  Only
+``hub.services.planning_uow`` creates it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hub.db.models import DispatchLot, DispatchRow, OrderRow, Product, ReceiptRow, TripRow
 from hub.db.plan_models import PlanAdjustmentRow, PlanRow, PlanTripRow, TripConfirmationRow
@@ -24,6 +27,7 @@ from hub.schedule.orders import TimeWindow, Unit
 from hub.services.planning_uow import (
     Adjustment,
     Confirmation,
+    OrderExistsError,
     PlanningRepository,
     PlanTrip,
     StoredPlan,
@@ -61,6 +65,18 @@ def order_from_row(row: Any) -> OrderEntry:
         trip_id=row.trip_id,
         created_at=None if row.created_at is None else utc(row.created_at),
         created_by=row.created_by,
+    )
+
+
+def _duplicate_key(exc: IntegrityError) -> bool:
+    """A unique key refused the row: PostgreSQL's ``unique_violation`` (SQLSTATE 23505), or
+    SQLite's primary key or unique constraint."""
+    cause = exc.orig
+    if getattr(cause, "sqlstate", None) == "23505":
+        return True
+    return getattr(cause, "sqlite_errorname", "") in (
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+        "SQLITE_CONSTRAINT_UNIQUE",
     )
 
 
@@ -123,6 +139,14 @@ class SqlPlanningRepository(PlanningRepository):
     def add_orders(self, orders: list[OrderEntry]) -> None:
         if not orders:
             return
+        try:
+            self._insert_orders(orders)
+        except IntegrityError as exc:
+            if not _duplicate_key(exc):
+                raise
+            raise OrderExistsError(o.id for o in orders) from exc
+
+    def _insert_orders(self, orders: list[OrderEntry]) -> None:
         self.connection.execute(
             insert(OrderRow),
             [

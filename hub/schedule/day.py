@@ -81,7 +81,8 @@ class OrderEntry:
     ``party`` is the partner's id, or for staples the cooperative's id at the hub; ``product``
     is the hub's product id, or for staples the staple.  ``quantity`` counts ``unit``s;
     ``quantity_g`` is what that comes to in grams.  ``status`` is ``open`` until an approved
-    plan puts the order on a trip (``planned``), then ``in_transit`` and ``delivered``.
+    plan puts the order on a trip (``planned``), then ``in_transit``, and when its stop is
+    confirmed ``delivered``, ``partly_delivered`` or ``not_delivered``.
     """
 
     id: str

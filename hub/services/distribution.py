@@ -10,7 +10,9 @@ Rules:
    half-imported file would leave the operator to work out which rows went in.  A standing
    week is stored whole too, each order checked as one entered by hand; its order ids name
    the week, so storing a week again adds only what is not there yet (an order the operator
-   since moved or planned is left as it is).
+   since moved or planned is left as it is).  Two requests storing the same order id at once
+   end as if one had come after the other: the later one is told the order exists, or, for
+   a standing week, that its orders are already there.
 2. A plan is made from the hub's own stock (``hub.services.stock.stock_lines``: the core's
    recall and best-before flags), the day's open orders and staple deliveries, and the village
    pickups waiting (``hub.schedule.day``).  It is solved with the settings' fleet or the
@@ -29,8 +31,10 @@ Rules:
    (``station → in_transit``), to be received at the hub as any dispatch is.  Staples are not
    hub stock and move no stock.  The operator may report that a partner took less
    (``hub.schedule.handover``): the shortfall goes back ``in_transit → hub``, or to ``loss``
-   when damaged, with the reason; an order partly delivered is still ``delivered``, its
-   shortfalls are kept with the stop's confirmation.
+   when damaged, with the reason, and is kept with the stop's confirmation.  The order then
+   says what happened: ``delivered`` when the partner took every loaded line in full,
+   ``partly_delivered`` when it took some of it, ``not_delivered`` when it took none.  A
+   staple delivery has no hub stock lines and is ``delivered``.
 6. Every change names the operator and is written to the audit log with it.
 7. A trip that has not departed can be cancelled, with a reason: its orders are open again
    (to plan the day again or move to another), what it would have taken and collected is free
@@ -52,9 +56,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Literal, TypeVar
 
 from hub.domain.projection import LotRecord
 from hub.domain.stock import (
@@ -114,12 +119,20 @@ from hub.services.planning_uow import (
     AbstractPlanningUnitOfWork,
     Adjustment,
     Confirmation,
+    OrderExistsError,
     PlanTrip,
     StoredPlan,
     TripEntry,
 )
 from hub.services.stock import blocked_lots, dispatch, stock_lines
 from hub.services.unit_of_work import AuditRecord
+
+OrderStatus = Literal[
+    "open", "planned", "in_transit", "delivered", "partly_delivered", "not_delivered"
+]
+"""An order's life: open → planned (on an approved trip) → in_transit → one of the last three
+when its stop is confirmed (rule 5); a cancelled trip's orders are open again (rule 7)."""
+_T = TypeVar("_T")
 
 
 class InvalidRequestError(ServiceError):
@@ -197,6 +210,27 @@ def create_order(
     at: datetime,
 ) -> OrderEntry:
     """Enter one order (rule 1; role: operator)."""
+    return _as_if_second(lambda: _create_order(uow, entry, setup=setup, operator=operator, at=at))
+
+
+def _as_if_second(use_case: Callable[[], _T]) -> _T:
+    """Run ``use_case``; if a racing request stored one of its order ids between its read and
+    its write, run it once more: it then reads that order and answers as the later of two
+    requests does (rule 1)."""
+    try:
+        return use_case()
+    except OrderExistsError:
+        return use_case()
+
+
+def _create_order(
+    uow: AbstractPlanningUnitOfWork,
+    entry: OrderEntry,
+    *,
+    setup: DistributionSetup,
+    operator: str,
+    at: datetime,
+) -> OrderEntry:
     with uow:
         products = uow.planning.products()
         check_order(entry, setup, products)
@@ -246,6 +280,19 @@ def create_standing_week(
 ) -> StandingWeek:
     """Store the standing plan's partner orders and staple deliveries for the week of
     ``monday``, all or none, skipping the ones already there (rule 1; role: operator)."""
+    return _as_if_second(
+        lambda: _create_standing_week(uow, monday, setup=setup, operator=operator, at=at)
+    )
+
+
+def _create_standing_week(
+    uow: AbstractPlanningUnitOfWork,
+    monday: date,
+    *,
+    setup: DistributionSetup,
+    operator: str,
+    at: datetime,
+) -> StandingWeek:
     week = iso_week_name(monday)
     with uow:
         products = uow.planning.products()
@@ -293,6 +340,20 @@ def import_orders(
     at: datetime,
 ) -> list[OrderEntry]:
     """Partner orders from a CSV file, all or none (rule 1; role: operator)."""
+    return _as_if_second(
+        lambda: _import_orders(uow, text, file=file, setup=setup, operator=operator, at=at)
+    )
+
+
+def _import_orders(
+    uow: AbstractPlanningUnitOfWork,
+    text: str,
+    *,
+    file: str,
+    setup: DistributionSetup,
+    operator: str,
+    at: datetime,
+) -> list[OrderEntry]:
     with uow:
         names = uow.planning.products()
         products = {code: setup.product(code, name) for code, name in names.items()}
@@ -1158,14 +1219,21 @@ def confirm_stop(
             for move in door_moves(handover, recipient, at=at, operator=operator):
                 ledger.post(move)
         uow.moves.add(ledger.posted)
-        delivered = [item["ref"] for item in items if item["kind"] != Kind.PRODUCE.value]
-        uow.planning.set_order_status(delivered, "delivered")
+        served = [item["ref"] for item in items if item["kind"] != Kind.PRODUCE.value]
+        outcomes = order_outcomes(served, handed)
+        ended = {
+            status: [order_id for order_id in served if outcomes[order_id] == status]
+            for status in ("delivered", "partly_delivered", "not_delivered")
+        }
+        for status, order_ids in ended.items():
+            uow.planning.set_order_status(order_ids, status)
         detail: Json = {
-            "delivered": delivered,
+            "delivered": ended["delivered"],
             "collected": [item["ref"] for item in items if item["kind"] == Kind.PRODUCE.value],
             "dispatches": [d.code for d in dispatched],
             "moves": len(ledger.posted),
         }
+        detail |= {status: ids for status, ids in ended.items() if ids and status != "delivered"}
         if short := [_short_json(h) for h in handed if h.short_g]:
             detail["short"] = short
         confirmation = Confirmation(trip_id, stop_no, at, operator, detail)
@@ -1179,12 +1247,50 @@ def confirm_stop(
     return StopConfirmation(confirmation, tuple(ledger.posted), tuple(dispatched))
 
 
+def order_outcomes(served: Sequence[str], handed: Sequence[Handover]) -> dict[str, OrderStatus]:
+    """What each order served at a stop comes to (rule 5): ``delivered`` when the partner took
+    every loaded line of it in full (a staple delivery has none), ``not_delivered`` when it
+    took nothing of it, else ``partly_delivered``."""
+    loaded: defaultdict[str, int] = defaultdict(int)
+    taken: defaultdict[str, int] = defaultdict(int)
+    for handover in handed:
+        loaded[handover.line.order_id] += handover.line.quantity_g
+        taken[handover.line.order_id] += handover.delivered_g
+
+    def outcome(order_id: str) -> OrderStatus:
+        if taken[order_id] == loaded[order_id]:
+            return "delivered"
+        return "not_delivered" if taken[order_id] == 0 else "partly_delivered"
+
+    return {order_id: outcome(order_id) for order_id in served}
+
+
+def loaded_lines(visit: Json) -> list[LoadedLine]:
+    """What left the hub for a trip stop's partner orders, one line per order, lot and grade,
+    in loading order: the lines a report of the handover names (rule 5)."""
+    return _loaded(visit["stop"]["consignments"])
+
+
+def stop_loads(uow: AbstractPlanningUnitOfWork, trip_id: str, stop_no: int) -> list[LoadedLine]:
+    """Stop ``stop_no``'s (from 1) ``loaded_lines`` (role: viewer)."""
+    with uow:
+        entry = uow.planning.trip(trip_id)
+        if entry is None:
+            raise NotFoundError(f"no trip {trip_id}", field="trip_id")
+        if not 1 <= stop_no <= len(entry.stops):
+            raise NotFoundError(f"trip {trip_id} has no stop {stop_no}", field="n")
+        return loaded_lines(entry.stops[stop_no - 1])
+
+
+def _loaded(items: Iterable[Json]) -> list[LoadedLine]:
+    return [LoadedLine(item["ref"], key, grams) for item in items for key, grams in _picked(item)]
+
+
 def _handovers(items: Sequence[Json], reports: Sequence[DoorReport]) -> list[Handover]:
     """The stop's loaded lines with what the report says was taken of each (rule 5), checked
     before anything moves."""
-    loaded = [LoadedLine(item["ref"], key, grams) for item in items for key, grams in _picked(item)]
     try:
-        return handovers(loaded, reports)
+        return handovers(_loaded(items), reports)
     except HandoverError as exc:
         raise InvalidRequestError(str(exc), field=f"deliveries.{exc.index}.{exc.field}") from exc
 

@@ -5,6 +5,11 @@ as ``dispatch``, take it as they are) with one more repository, ``planning``: or
 planner sees them, plans with their trips and adjustments, approved trips and the
 confirmations of their stops.  It hands out the records below and
 ``hub.schedule.day.OrderEntry``, never rows.
+
+Two requests may store the same order id at once (two posts of one standing week, one order
+entered twice): each reads that the id is free, and the later write meets the earlier one's
+key.  ``add_orders`` says so as ``OrderExistsError``, a ``ConflictError``; the transaction is
+spoilt, and the service may run its use case again to answer as if it had come second.
 """
 
 from __future__ import annotations
@@ -17,9 +22,23 @@ from typing import Any, Self
 
 from hub.domain.trace import DispatchRecord
 from hub.schedule.day import OrderEntry
+from hub.services import ConflictError
 from hub.services.unit_of_work import AbstractUnitOfWork, SqlAlchemyUnitOfWork
 
 Json = dict[str, Any]
+
+
+class OrderExistsError(ConflictError):
+    """An order being stored has an id another request stored since this one read it."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = tuple(ids)
+        said = f"order {self.ids[0]}" if len(self.ids) == 1 else f"one of orders {_few(self.ids)}"
+        super().__init__(f"{said} already exists", field="id")
+
+
+def _few(ids: tuple[str, ...]) -> str:
+    return ", ".join(ids) if len(ids) <= 3 else f"{', '.join(ids[:3])} and {len(ids) - 3} more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +127,9 @@ class Confirmation:
 class PlanningRepository(abc.ABC):
     # ---- orders ----
     @abc.abstractmethod
-    def add_orders(self, orders: list[OrderEntry]) -> None: ...
+    def add_orders(self, orders: list[OrderEntry]) -> None:
+        """Store new orders; ``OrderExistsError`` if an id is taken (by a request that raced
+        this one), after which the transaction can only be rolled back."""
 
     @abc.abstractmethod
     def orders(self, ids: Iterable[str]) -> dict[str, OrderEntry]: ...

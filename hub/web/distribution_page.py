@@ -15,7 +15,12 @@ post that calls one service of ``hub.services.distribution`` (the ones behind
   again, approve it;
 * an approved plan's trips: pick list, delivery notes, depart, and confirm each stop; or,
   before it departs, cancel a trip with the reason, which opens its orders again (the notice
-  names them) for the next plan.
+  names them) for the next plan.  A departed trip's partner stop is confirmed with what the
+  partner took: one line per loaded order, lot and grade, its kilograms prefilled with what
+  was loaded (a decimal comma or point, read exactly as the receiving page reads a net), a
+  reason and a "damaged" box.  A line left as loaded was delivered in full, so confirming
+  without changing anything is a full delivery; a refused line is named in words and the
+  form comes back as it was typed.
 
 The day's plans are listed from the ``plans`` table; the page shows the one asked for, else
 the day's approved plan, else its newest draft.  A refusal is said in words: the service's
@@ -44,6 +49,7 @@ from hub.api.distribution import (
     MAX_FILE_BYTES,
     CancelIn,
     Day,
+    DeliveredIn,
     LimitsIn,
     PartnerOrderIn,
     PlanId,
@@ -60,6 +66,7 @@ from hub.db.plan_models import PlanRow
 from hub.domain.stock import BlockedStockError, StockError
 from hub.schedule.allocation import Pick
 from hub.schedule.day import OrderEntry, OrderKind
+from hub.schedule.handover import DoorReport, LoadedLine
 from hub.schedule.messages import clock, message
 from hub.schedule.orders import Staple
 from hub.schedule.plan import Route, Trip, trip_map_svg
@@ -69,8 +76,8 @@ from hub.schedule.stored import shortfall_of
 from hub.services import ConflictError, NotFoundError, ServiceError
 from hub.services import distribution as service
 from hub.services.planning_uow import Adjustment, SqlPlanningUnitOfWork
-from hub.web import queries
-from hub.web.i18n import translate
+from hub.web import queries, receiving
+from hub.web.i18n import kilograms, translate
 from hub.web.pages import Db
 from hub.web.render import page_language, render
 
@@ -128,7 +135,10 @@ _PROBLEMS: Final = (
         "distribution.problem.range",
     ),
 )
+MAX_HANDOVER_LINES: Final = 1000
+"""Loaded lines one stop's form may report, as the API takes them."""
 _VEHICLE: Final = re.compile(r"(\S+) ([1-9][0-9]{0,3})")
+_REPORT_FIELD: Final = re.compile(r"deliveries\.(\d+)\.(\w+)")
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -170,6 +180,59 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoverLine:
+    """A loaded line of a stop to confirm, with what the form says the partner took of it."""
+
+    order: str
+    lot: str | None
+    grade: str
+    loaded_g: int
+    delivered: str
+    """Kilograms as typed, else as loaded (``typed_kg``)."""
+    reason: str = ""
+    damaged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypedHandover:
+    """A stop confirmation's form as it was posted: per loaded line, in loading order, the
+    kilograms and reason typed; ``damaged`` holds the indexes of the lines ticked."""
+
+    trip_id: str
+    stop_no: int
+    delivered: list[str]
+    reason: list[str]
+    damaged: frozenset[str]
+
+
+def _handover_line(
+    index: int, loaded: LoadedLine, typed: TypedHandover | None, language: str
+) -> HandoverLine:
+    """The ``index``-th loaded line of a stop for its form: as typed when the form comes back
+    refused, else as loaded."""
+    if typed is not None and index < min(len(typed.delivered), len(typed.reason)):
+        delivered, reason = typed.delivered[index], typed.reason[index]
+    else:
+        delivered, reason = typed_kg(loaded.quantity_g, language), ""
+    return HandoverLine(
+        order=loaded.order_id,
+        lot=loaded.key.lot,
+        grade=loaded.key.grade,
+        loaded_g=loaded.quantity_g,
+        delivered=delivered,
+        reason=reason,
+        damaged=typed is not None and str(index) in typed.damaged,
+    )
+
+
+def typed_kg(grams: int, language: str) -> str:
+    """Grams as an operator types kilograms: no thousands mark, the decimal comma in
+    Indonesian (``60,000``); ``hub.web.receiving.grams`` reads it back exactly."""
+    text = f"{Decimal(grams) / 1000:.3f}"
+    return text.replace(".", ",") if language == "id" else text
+
+
+@dataclass(frozen=True, slots=True)
 class StopLine:
     no: int
     place_id: str
@@ -187,6 +250,8 @@ class StopLine:
     what: list[tuple[str, str]]
     """(ref, what it is in words) of each consignment."""
     confirmed: bool
+    handover: list[HandoverLine] = field(default_factory=list)
+    """A departed trip's stop still to confirm: its loaded lines, for the form."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,13 +310,22 @@ def _trip_line(
     setup: DistributionSetup,
     language: str,
     uow: SqlPlanningUnitOfWork,
+    typed: TypedHandover | None,
 ) -> TripLine:
     status: str | None = None
     confirmed: set[int] = set()
     picks: list[PickRow] = []
+    handovers: dict[int, list[HandoverLine]] = {}
     if trip_id is not None:
         approved = service.trip_view(uow, trip_id)
         status, confirmed = approved.entry.status, set(approved.confirmed)
+        if status == "departed":
+            for no, visit in enumerate(approved.entry.stops, start=1):
+                form = typed if typed and (typed.trip_id, typed.stop_no) == (trip_id, no) else None
+                handovers[no] = [
+                    _handover_line(index, loaded, form, language)
+                    for index, loaded in enumerate(service.loaded_lines(visit))
+                ]
         if status != "cancelled":
             picks = [
                 PickRow(
@@ -276,6 +350,7 @@ def _trip_line(
             load_after_crates=visit.load_after.crates,
             what=[(c.ref, c.what.text(language)) for c in visit.stop.consignments],
             confirmed=no in confirmed,
+            handover=[] if no in confirmed else handovers.get(no, []),
         )
         for no, visit in enumerate(trip.visits, start=1)
     ]
@@ -297,7 +372,11 @@ def _trip_line(
 
 
 def _plan_shown(
-    uow: SqlPlanningUnitOfWork, view: service.PlanView, setup: DistributionSetup, language: str
+    uow: SqlPlanningUnitOfWork,
+    view: service.PlanView,
+    setup: DistributionSetup,
+    language: str,
+    typed: TypedHandover | None = None,
 ) -> PlanShown:
     trips = [
         _trip_line(
@@ -307,6 +386,7 @@ def _plan_shown(
             setup,
             language,
             uow,
+            typed,
         )
         for route, trip in view.plan.trips()
     ]
@@ -374,6 +454,7 @@ def _page(
     notice: str | None = None,
     errors: list[str] | None = None,
     status_code: int = 200,
+    handover: TypedHandover | None = None,
 ) -> HTMLResponse:
     language = page_language(request, me)
     plans = plans_on(engine, day)
@@ -381,7 +462,7 @@ def _page(
     chosen = plan_id if plan_id is not None else _chosen_plan(plans)
     if chosen is not None:
         try:
-            shown = _plan_shown(uow, service.plan_view(uow, chosen), setup, language)
+            shown = _plan_shown(uow, service.plan_view(uow, chosen), setup, language, handover)
         except NotFoundError:
             errors = [*(errors or []), translate(language, "distribution.error.no_plan", id=chosen)]
             status_code = 404
@@ -484,6 +565,7 @@ def _refused(
     plan_id: int | None = None,
     order_form: dict[str, str] | None = None,
     order_kind: str = "partner",
+    handover: TypedHandover | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -498,6 +580,7 @@ def _refused(
         order_open=order_form is not None,
         errors=[error],
         status_code=status_code,
+        handover=handover,
     )
 
 
@@ -974,10 +1057,80 @@ def depart(
     return _back(day, plan_id, "departed", trip_id)
 
 
+def _named(line: LoadedLine) -> dict[str, str]:
+    """The values a message about one loaded line names it by."""
+    return {"order": line.order_id, "lot": line.key.lot or "—", "grade": line.key.grade}
+
+
+def _door_reports(
+    lines: Sequence[LoadedLine], typed: TypedHandover
+) -> list[tuple[LoadedLine, DoorReport]]:
+    """The stop's form as door reports, each with its loaded line: one per line the partner
+    did not take in full.  A line left as loaded (as either language prefills it) or typed
+    as loaded is not reported, so it is delivered in full, as is every line of a post
+    without the form."""
+    if not typed.delivered:
+        return []
+    if not len(typed.delivered) == len(typed.reason) == len(lines):
+        raise FormProblem("distribution.error.handover_form", trip=typed.trip_id, n=typed.stop_no)
+    reported = []
+    for index, line in enumerate(lines):
+        said = "".join(typed.delivered[index].split())
+        as_loaded = said in (typed_kg(line.quantity_g, "id"), typed_kg(line.quantity_g, "en"))
+        delivered_g = line.quantity_g if as_loaded else receiving.grams(said)
+        if delivered_g is None:
+            shown = _CONTROL.sub("", typed.delivered[index].strip())[:32]
+            raise FormProblem("distribution.error.delivered_unreadable", **_named(line), text=shown)
+        if delivered_g == line.quantity_g:
+            continue
+        body = {
+            "order": line.order_id,
+            "lot": line.key.lot,
+            "grade": line.key.grade,
+            "delivered_g": delivered_g,
+            "reason": typed.reason[index].strip() or None,
+            "damaged": str(index) in typed.damaged,
+        }
+        try:
+            reported.append((line, DeliveredIn.model_validate(body).report()))
+        except ValidationError:
+            raise FormProblem("distribution.error.handover_reason", **_named(line)) from None
+    return reported
+
+
+def _handover_said(
+    language: str,
+    exc: service.InvalidRequestError,
+    reported: Sequence[tuple[LoadedLine, DoorReport]],
+) -> str:
+    """The service's refusal of a report line, naming the order, lot and grade at fault."""
+    found = _REPORT_FIELD.fullmatch(exc.field or "")
+    if found is None or int(found.group(1)) >= len(reported):
+        return _said(language, exc)
+    line, report = reported[int(found.group(1))]
+    if found.group(2) == "delivered_g":
+        return translate(
+            language,
+            "distribution.error.delivered_too_much",
+            **_named(line),
+            delivered=kilograms(report.delivered_g, language),
+            loaded=kilograms(line.quantity_g, language),
+        )
+    if found.group(2) == "reason":
+        return translate(
+            language,
+            "distribution.error.short_without_reason",
+            **_named(line),
+            short=kilograms(line.quantity_g - report.delivered_g, language),
+        )
+    return _said(language, exc)
+
+
 @router.post(
     "/distribution/trips/{trip_id}/stops/{n}/confirm",
     response_class=HTMLResponse,
-    summary="A trip's stop is served: its stock moves on (role: operator; form)",
+    summary="A trip's stop is served, with what the partner took of each loaded line: its "
+    "stock moves on (role: operator; form)",
 )
 def confirm_stop(
     request: Request,
@@ -987,19 +1140,47 @@ def confirm_stop(
     setup: Setup,
     trip_id: TripId,
     n: Annotated[int, Path(ge=1, le=10_000)],
+    delivered: Annotated[list[str] | None, Form(max_length=MAX_HANDOVER_LINES)] = None,
+    reason: Annotated[list[str] | None, Form(max_length=MAX_HANDOVER_LINES)] = None,
+    damaged: Annotated[list[str] | None, Form(max_length=MAX_HANDOVER_LINES)] = None,
 ) -> Response:
+    """``delivered`` and ``reason``: one per loaded line of the stop, in loading order;
+    ``damaged``: the indexes of the lines whose shortfall is damaged.  Without them, the
+    stop was delivered in full."""
+    language = page_language(request, me)
+    typed = TypedHandover(trip_id, n, delivered or [], reason or [], frozenset(damaged or []))
+    reported: list[tuple[LoadedLine, DoorReport]] = []
     try:
-        service.confirm_stop(uow, trip_id, n, operator=me.name, at=datetime.now(UTC))
-    except (ServiceError, StockError) as exc:
+        lines = service.stop_loads(uow, trip_id, n) if typed.delivered else []
+        reported = _door_reports(lines, typed)
+        service.confirm_stop(
+            uow,
+            trip_id,
+            n,
+            operator=me.name,
+            at=datetime.now(UTC),
+            reports=[report for _, report in reported],
+        )
+    except (FormProblem, ServiceError, StockError) as exc:
         day, plan_id, status = _trip_place(uow, trip_id)
-        language = page_language(request, me)
         error = _said(language, exc)
         if isinstance(exc, ConflictError) and exc.field == "n":
             error = translate(language, "distribution.error.stop_confirmed", trip=trip_id, n=n)
         elif isinstance(exc, ConflictError) and status != "departed":
             error = translate(language, "distribution.error.not_departed", trip=trip_id)
+        elif isinstance(exc, service.InvalidRequestError):
+            error = _handover_said(language, exc, reported)
         return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
+            request,
+            me,
+            uow,
+            engine,
+            setup,
+            error,
+            _status(exc),
+            day=day,
+            plan_id=plan_id,
+            handover=typed,
         )
     day, plan_id, _ = _trip_place(uow, trip_id)
     return _back(day, plan_id, "confirmed", f"{trip_id}/{n}")

@@ -1,8 +1,10 @@
 """A partner taking less than was loaded, reported when the stop is confirmed: through the
 hub's API on SQLite and PostgreSQL, and the rules of ``hub.schedule.handover`` on their own.
+Each order then says what the partner took of it: delivered, partly delivered or not
+delivered.
 
 The day of ``plans_world``: 60 kg of grade A carrots from lot ``L-TLG-1`` go to the
-supermarket DC on order SO-1.
+supermarket DC on order SO-1 (or on three orders of 20 kg).
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def test_what_the_partner_did_not_take_goes_back_to_hub_stock_with_the_reason(
     assert api.balance(TULUNGREJO_A, DC) == 45_000
     assert api.balance(TULUNGREJO_A, HUB) == 15_000
     assert api.balance(TULUNGREJO_A, IN_TRANSIT) == 0
+    assert (confirmed["delivered"], confirmed["partly_delivered"]) == ([], ["SO-1"])
     (order,) = api.get("/api/v1/orders", day=DAY.isoformat())
-    assert order["status"] == "delivered"
+    assert order["status"] == "partly_delivered"
     ((actor, _, detail),) = audit_log(api.engine, "confirm_stop")[-1:]
     assert actor == "token:sari" and detail["short"] == confirmed["short"]
 
@@ -179,6 +182,9 @@ def test_a_line_refused_whole_goes_back_to_the_hub(api: PlanningApi) -> None:
     ]
     assert api.balance(TULUNGREJO_A, DC) == 0
     assert api.balance(TULUNGREJO_A, HUB) == 60_000
+    assert (confirmed["delivered"], confirmed["not_delivered"]) == ([], ["SO-1"])
+    (order,) = api.get("/api/v1/orders", day=DAY.isoformat())
+    assert order["status"] == "not_delivered"
 
 
 @pytest.mark.parametrize("body", [None, {}, {"deliveries": []}])
@@ -194,8 +200,46 @@ def test_a_stop_confirmed_without_a_report_delivers_everything_loaded(
     ]
     assert confirmed["short"] == []
     assert api.balance(TULUNGREJO_A, DC) == 60_000
+    assert (confirmed["delivered"], confirmed["partly_delivered"]) == (["SO-1"], [])
+    (order,) = api.get("/api/v1/orders", day=DAY.isoformat())
+    assert order["status"] == "delivered"
     ((_, _, detail),) = audit_log(api.engine, "confirm_stop")
     assert set(detail) == {"delivered", "collected", "dispatches", "moves"}
+
+
+def test_each_order_at_the_stop_says_how_much_of_it_the_partner_took(api: PlanningApi) -> None:
+    for order_id in ("SO-1", "SO-2", "SO-3"):
+        carrots_for_the_dc(api, order_id, kg="20")
+    confirm = on_the_road(api)
+
+    confirmed = api.post(
+        confirm,
+        {
+            "deliveries": [
+                {"order": "SO-2", "delivered_g": 12_500, "reason": "one crate bruised"},
+                {"order": "SO-3", "delivered_g": 0, "reason": "ordered twice by mistake"},
+            ]
+        },
+    )
+    assert (
+        confirmed["delivered"],
+        confirmed["partly_delivered"],
+        confirmed["not_delivered"],
+    ) == (["SO-1"], ["SO-2"], ["SO-3"])
+    orders = api.get("/api/v1/orders", day=DAY.isoformat())
+    assert {o["id"]: o["status"] for o in orders} == {
+        "SO-1": "delivered",
+        "SO-2": "partly_delivered",
+        "SO-3": "not_delivered",
+    }
+    assert api.balance(TULUNGREJO_A, DC) == 32_500
+    assert api.balance(TULUNGREJO_A, HUB) == 27_500
+    ((_, _, detail),) = audit_log(api.engine, "confirm_stop")
+    assert (detail["delivered"], detail["partly_delivered"], detail["not_delivered"]) == (
+        ["SO-1"],
+        ["SO-2"],
+        ["SO-3"],
+    )
 
 
 def test_a_report_that_does_not_fit_the_load_is_refused_and_moves_nothing(
