@@ -59,7 +59,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Literal, TypeVar
+from functools import wraps
+from typing import Literal, ParamSpec, TypeVar
 
 from hub.domain.projection import LotRecord
 from hub.domain.stock import (
@@ -133,6 +134,7 @@ OrderStatus = Literal[
 """An order's life: open → planned (on an approved trip) → in_transit → one of the last three
 when its stop is confirmed (rule 5); a cancelled trip's orders are open again (rule 7)."""
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 class InvalidRequestError(ServiceError):
@@ -201,6 +203,22 @@ def order_grams(entry: OrderEntry, setup: DistributionSetup, products: Mapping[s
     return entry.quantity
 
 
+def _as_if_second(use_case: Callable[_P, _T]) -> Callable[_P, _T]:
+    """``use_case``, run once more if a racing request stored one of its order ids between its
+    read and its write: it then reads that order and answers as the later of two requests
+    does (rule 1)."""
+
+    @wraps(use_case)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return use_case(*args, **kwargs)
+        except OrderExistsError:
+            return use_case(*args, **kwargs)
+
+    return run
+
+
+@_as_if_second
 def create_order(
     uow: AbstractPlanningUnitOfWork,
     entry: OrderEntry,
@@ -210,27 +228,6 @@ def create_order(
     at: datetime,
 ) -> OrderEntry:
     """Enter one order (rule 1; role: operator)."""
-    return _as_if_second(lambda: _create_order(uow, entry, setup=setup, operator=operator, at=at))
-
-
-def _as_if_second(use_case: Callable[[], _T]) -> _T:
-    """Run ``use_case``; if a racing request stored one of its order ids between its read and
-    its write, run it once more: it then reads that order and answers as the later of two
-    requests does (rule 1)."""
-    try:
-        return use_case()
-    except OrderExistsError:
-        return use_case()
-
-
-def _create_order(
-    uow: AbstractPlanningUnitOfWork,
-    entry: OrderEntry,
-    *,
-    setup: DistributionSetup,
-    operator: str,
-    at: datetime,
-) -> OrderEntry:
     with uow:
         products = uow.planning.products()
         check_order(entry, setup, products)
@@ -270,6 +267,7 @@ class StandingWeek:
     already_there: tuple[str, ...]
 
 
+@_as_if_second
 def create_standing_week(
     uow: AbstractPlanningUnitOfWork,
     monday: date,
@@ -280,19 +278,6 @@ def create_standing_week(
 ) -> StandingWeek:
     """Store the standing plan's partner orders and staple deliveries for the week of
     ``monday``, all or none, skipping the ones already there (rule 1; role: operator)."""
-    return _as_if_second(
-        lambda: _create_standing_week(uow, monday, setup=setup, operator=operator, at=at)
-    )
-
-
-def _create_standing_week(
-    uow: AbstractPlanningUnitOfWork,
-    monday: date,
-    *,
-    setup: DistributionSetup,
-    operator: str,
-    at: datetime,
-) -> StandingWeek:
     week = iso_week_name(monday)
     with uow:
         products = uow.planning.products()
@@ -330,6 +315,7 @@ def _create_standing_week(
         return StandingWeek(monday, tuple(created), tuple(sorted(there)))
 
 
+@_as_if_second
 def import_orders(
     uow: AbstractPlanningUnitOfWork,
     text: str,
@@ -340,20 +326,6 @@ def import_orders(
     at: datetime,
 ) -> list[OrderEntry]:
     """Partner orders from a CSV file, all or none (rule 1; role: operator)."""
-    return _as_if_second(
-        lambda: _import_orders(uow, text, file=file, setup=setup, operator=operator, at=at)
-    )
-
-
-def _import_orders(
-    uow: AbstractPlanningUnitOfWork,
-    text: str,
-    *,
-    file: str,
-    setup: DistributionSetup,
-    operator: str,
-    at: datetime,
-) -> list[OrderEntry]:
     with uow:
         names = uow.planning.products()
         products = {code: setup.product(code, name) for code, name in names.items()}
