@@ -2,8 +2,10 @@
 ticks a lot on the Labels page, previews its label, prints it to a raw-port printer on
 loopback (the hub's print worker running on its thread, as ``lumbung hub serve`` runs it) and
 watches the queue say it printed; then enters an order on the Distribution page, plans the day
-and sees its trip, and approves it.  ``labels.png`` and ``distribution.png`` are taken on the
-way (kept in ``docs/screenshots/`` with ``LUMBUNG_SCREENSHOTS=1`` on the SQLite run)."""
+and sees its trip, approves it, sends it off, and confirms the stop with less than was loaded
+(refused without a reason, then accepted with one: the order reads partly delivered).
+``labels.png``, ``distribution.png`` and ``distribution-handover.png`` are taken on the way
+(kept in ``docs/screenshots/`` with ``LUMBUNG_SCREENSHOTS=1`` on the SQLite run)."""
 
 from __future__ import annotations
 
@@ -118,3 +120,18 @@ def test_an_operator_prints_a_lots_label_then_plans_the_day_and_sees_its_trip(
     assert page.locator("#trip-1-depart").is_visible()
     assert page.evaluate("document.getElementById('trip-1-map').naturalWidth") > 300
     snap("distribution")
+
+    page.click("#trip-1-depart")
+    page.locator('#trip-1[data-status="departed"]').wait_for()
+    handover = page.locator('#trip-1 form.handover:has(tr[data-order="SO-1"])')
+    line = handover.locator('tr[data-order="SO-1"]')
+    line.locator('input[name="delivered"]').fill("15,5")
+    handover.locator('button[id$="-submit"]').click()
+    assert "SO-1" in page.inner_text("#distribution-error"), "a short line needs a reason"
+    line = page.locator('#trip-1 form.handover tr[data-order="SO-1"]')
+    assert line.locator('input[name="delivered"]').input_value() == "15,5"
+    snap("distribution-handover")
+    line.locator('input[name="reason"]').fill("dua peti memar")
+    page.locator('#trip-1 form.handover button[id$="-submit"]').click()
+    page.locator('#orders tr[data-order="SO-1"][data-status="partly_delivered"]').wait_for()
+    assert "terkirim sebagian" in page.inner_text('#orders tr[data-order="SO-1"]')
