@@ -1050,6 +1050,8 @@ def depart(
         error = _said(language, exc)
         if isinstance(exc, ConflictError) and status in ("departed", "done"):
             error = translate(language, "distribution.error.already_departed", trip=trip_id)
+        elif isinstance(exc, ConflictError) and status == "cancelled":
+            error = translate(language, "distribution.error.cancelled_departs", trip=trip_id)
         return _refused(
             request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
         )

@@ -187,3 +187,21 @@ def test_a_notice_names_as_many_reopened_orders_as_its_query_can_carry() -> None
     listed = _listed(ids)
     assert len(listed) <= LISTED_CHARS and listed.endswith(", …")
     assert listed.removesuffix(", …").split(", ") == ids[: len(listed) // 66]
+
+
+def test_a_cancelled_trip_does_not_depart_and_the_page_says_so_in_the_users_language(
+    seeded: Hub,
+) -> None:
+    client, csrf = seeded.signed_in(Role.OPERATOR)
+    trip_id = approved_trip(client, csrf)
+    assert cancel(client, csrf, trip_id, reason=REASON).status_code == 303
+
+    refused = post(client, f"/distribution/trips/{trip_id}/depart", csrf)
+    assert refused.status_code == 409
+    assert f"Perjalanan {trip_id} sudah dibatalkan sehingga tidak berangkat" in error_of(
+        refused.text
+    )
+    english = post(client, f"/distribution/trips/{trip_id}/depart?lang=en", csrf)
+    assert f"Trip {trip_id} was cancelled; it does not depart" in english.text
+    assert trip_status(client, trip_id) == "cancelled"
+    assert stock_of(client, "in_transit") == {}
