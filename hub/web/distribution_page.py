@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -943,11 +943,7 @@ def adjust_plan(
     try:
         view = service.adjust_plan(uow, plan_id, _adjustment(kind, stop, vehicle, order, me.name))
     except (FormProblem, ServiceError) as exc:
-        error = _said(page_language(request, me), exc)
-        day = _plan_day(uow, plan_id)
-        return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
-        )
+        return _plan_refused(request, me, uow, engine, setup, plan_id, exc)
     return _back(view.stored.day, plan_id, "adjusted", plan_id)
 
 
@@ -977,11 +973,7 @@ def replan(
             limits=_limits(seconds, iterations, seed),
         )
     except (FormProblem, ServiceError) as exc:
-        error = _said(page_language(request, me), exc)
-        day = _plan_day(uow, plan_id)
-        return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
-        )
+        return _plan_refused(request, me, uow, engine, setup, plan_id, exc)
     return _back(view.stored.day, plan_id, "replanned", plan_id)
 
 
@@ -1001,13 +993,9 @@ def approve_plan(
     try:
         view = service.approve(uow, plan_id, setup=setup, operator=me.name, at=datetime.now(UTC))
     except ServiceError as exc:
-        language = page_language(request, me)
-        error = _said(language, exc)
-        day = _plan_day(uow, plan_id)
-        if isinstance(exc, ConflictError) and _is_stale(uow, plan_id):
-            error = translate(language, "distribution.error.stale", id=plan_id)
-        return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
+        stale = isinstance(exc, ConflictError) and _is_stale(uow, plan_id)
+        return _plan_refused(
+            request, me, uow, engine, setup, plan_id, exc, instead="stale" if stale else None
         )
     return _back(view.stored.day, plan_id, "approved", plan_id)
 
@@ -1015,6 +1003,29 @@ def approve_plan(
 def _is_stale(uow: SqlPlanningUnitOfWork, plan_id: int) -> bool:
     stored = service.plan_view(uow, plan_id).stored
     return stored.status == "draft" and stored.stale
+
+
+def _plan_refused(
+    request: Request,
+    me: Principal,
+    uow: SqlPlanningUnitOfWork,
+    engine: Engine,
+    setup: DistributionSetup,
+    plan_id: int,
+    exc: FormProblem | ServiceError,
+    *,
+    instead: str | None = None,
+) -> HTMLResponse:
+    """The plan's page again, saying why ``exc`` refused the post, or, when ``instead`` names
+    one, the page's own ``distribution.error.*`` sentence for it."""
+    language = page_language(request, me)
+    error = (
+        translate(language, f"distribution.error.{instead}", id=plan_id)
+        if instead
+        else _said(language, exc)
+    )
+    day = _plan_day(uow, plan_id)
+    return _refused(request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id)
 
 
 # ---- trips ----
@@ -1027,6 +1038,42 @@ def _trip_place(uow: SqlPlanningUnitOfWork, trip_id: str) -> tuple[date, int | N
     except NotFoundError:
         return hub_today(), None, None
     return entry.day, entry.plan_id, entry.status
+
+
+_DEPART_CONFLICTS: Final = {
+    "departed": "already_departed",
+    "done": "already_departed",
+    "cancelled": "cancelled_departs",
+}
+_CANCEL_CONFLICTS: Final = {
+    "departed": "cancel_departed",
+    "done": "cancel_departed",
+    "cancelled": "already_cancelled",
+}
+
+
+def _trip_refused(
+    request: Request,
+    me: Principal,
+    uow: SqlPlanningUnitOfWork,
+    engine: Engine,
+    setup: DistributionSetup,
+    trip_id: str,
+    exc: FormProblem | ServiceError | StockError,
+    conflicts: Mapping[str, str],
+) -> HTMLResponse:
+    """The trip's page again, saying why ``exc`` refused the post: a conflict with the trip's
+    status in ``conflicts`` in the page's own ``distribution.error.*`` sentence, anything else
+    as the service said it."""
+    day, plan_id, status = _trip_place(uow, trip_id)
+    language = page_language(request, me)
+    sentence = conflicts.get(status or "") if isinstance(exc, ConflictError) else None
+    error = (
+        translate(language, f"distribution.error.{sentence}", trip=trip_id)
+        if sentence
+        else _said(language, exc)
+    )
+    return _refused(request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id)
 
 
 @router.post(
@@ -1045,16 +1092,7 @@ def depart(
     try:
         service.depart(uow, trip_id, operator=me.name, at=datetime.now(UTC))
     except (ServiceError, StockError) as exc:
-        day, plan_id, status = _trip_place(uow, trip_id)
-        language = page_language(request, me)
-        error = _said(language, exc)
-        if isinstance(exc, ConflictError) and status in ("departed", "done"):
-            error = translate(language, "distribution.error.already_departed", trip=trip_id)
-        elif isinstance(exc, ConflictError) and status == "cancelled":
-            error = translate(language, "distribution.error.cancelled_departs", trip=trip_id)
-        return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
-        )
+        return _trip_refused(request, me, uow, engine, setup, trip_id, exc, _DEPART_CONFLICTS)
     day, plan_id, _ = _trip_place(uow, trip_id)
     return _back(day, plan_id, "departed", trip_id)
 
@@ -1222,16 +1260,7 @@ def cancel_trip(
             at=datetime.now(UTC),
         )
     except (FormProblem, ServiceError) as exc:
-        day, plan_id, status = _trip_place(uow, trip_id)
-        language = page_language(request, me)
-        error = _said(language, exc)
-        if isinstance(exc, ConflictError) and status in ("departed", "done"):
-            error = translate(language, "distribution.error.cancel_departed", trip=trip_id)
-        elif isinstance(exc, ConflictError) and status == "cancelled":
-            error = translate(language, "distribution.error.already_cancelled", trip=trip_id)
-        return _refused(
-            request, me, uow, engine, setup, error, _status(exc), day=day, plan_id=plan_id
-        )
+        return _trip_refused(request, me, uow, engine, setup, trip_id, exc, _CANCEL_CONFLICTS)
     day, plan_id, _ = _trip_place(uow, trip_id)
     if not cancelled.reopened:
         return _back(day, plan_id, "cancelled_empty", trip_id)
