@@ -297,8 +297,14 @@ class ImportOut(BaseModel):
     "/orders/import",
     response_model=ImportOut,
     status_code=201,
-    summary="Import partner orders from a CSV file, all or none; a bad file answers 422 with "
-    "every problem by line and column (role: operator)",
+    summary="Import partner orders or staple deliveries from a CSV file, all or none; a bad "
+    "file answers 422 with every problem by line and column (role: operator)",
+    description="The header tells the kind of file. Partner orders: ``order_id, partner_id, "
+    "partner_name, lat, lon, product, grade, quantity, unit (g, kg, crate), delivery_date, "
+    "window_from, window_to``, optional ``priority, address``. Staple deliveries: ``order_id, "
+    "cooperative, staple (rice, cooking_oil, sugar; or beras, minyak_goreng, gula), quantity, "
+    "unit (g, kg, t), delivery_date, window_from, window_to``, optional ``priority``; the "
+    "cooperative is its id at the hub, one the distribution settings place.",
     responses={422: {"description": "the file's problems, under ``problems``"}},
 )
 async def import_orders(

@@ -41,7 +41,6 @@ from hub.domain.trace import DispatchRecord
 from hub.schedule.allocation import Allocation, Lot, OrderFill, Pick, allocate
 from hub.schedule.messages import message
 from hub.schedule.orders import (
-    DEFAULT_PRIORITY,
     DemandSet,
     Partner,
     PartnerOrder,
@@ -247,24 +246,26 @@ def standing_entries(
         )
         for order in demand.partner_orders
     ]
-    staple_entries = [
-        OrderEntry(
-            id=delivery.ref,
-            kind=OrderKind.STAPLES,
-            party=setup.hub_coop(delivery.cooperative) or delivery.cooperative.id,
-            party_name="",
-            product=delivery.staple.value,
-            grade=NO_GRADE,
-            unit=Unit.GRAM,
-            quantity=delivery.quantity_g,
-            quantity_g=delivery.quantity_g,
-            day=delivery.delivery_date,
-            window=delivery.window,
-            priority=DEFAULT_PRIORITY,
-        )
-        for delivery in demand.staple_deliveries
-    ]
-    return partner_entries + staple_entries
+    return partner_entries + [staple_entry(d, setup) for d in demand.staple_deliveries]
+
+
+def staple_entry(delivery: StapleDelivery, setup: DistributionSetup) -> OrderEntry:
+    """A staple delivery as an order entry, to its cooperative's id at the hub (or, for the
+    check to refuse by name, the standing plan's id of a cooperative the hub does not know)."""
+    return OrderEntry(
+        id=delivery.ref,
+        kind=OrderKind.STAPLES,
+        party=setup.hub_coop(delivery.cooperative) or delivery.cooperative.id,
+        party_name="",
+        product=delivery.staple.value,
+        grade=NO_GRADE,
+        unit=Unit.GRAM,
+        quantity=delivery.quantity_g,
+        quantity_g=delivery.quantity_g,
+        day=delivery.delivery_date,
+        window=delivery.window,
+        priority=delivery.priority,
+    )
 
 
 def _catalogue_id(code: str, products: Mapping[str, str]) -> str:
@@ -286,6 +287,7 @@ def staple_delivery(entry: OrderEntry, setup: DistributionSetup) -> StapleDelive
         quantity_g=entry.quantity_g,
         delivery_date=entry.day,
         window=entry.window,
+        priority=entry.priority,
     )
 
 

@@ -11,11 +11,14 @@ Three kinds of demand reach the planner:
 
 Rules:
 
-1. Quantities are integer grams or whole crates, never floats.  A CSV ``kg`` value is read as a
-   decimal and must come to a whole gram.
+1. Quantities are integer grams or whole crates, never floats.  A CSV ``kg`` or ``t`` value is
+   read as a decimal and must come to a whole gram.
 2. A CSV file of orders is checked whole: every problem is reported at once, each named by
    file, line and column (``DataFileError``).  A file with problems yields no orders.  Text
    the hub could not store (control characters, longer than its column) is a problem too.
+   A file holds partner orders or staple deliveries, as its header says: one naming a
+   ``cooperative`` or a ``staple`` column is a staple file, whose rows name only cooperatives
+   the settings place.
 3. The standing weekly plan generates the same orders for the same week every time, with ids
    built from the ISO week, the weekday and the standing line.  A week is named as ISO 8601
    writes it, ``2026-W48``.
@@ -26,12 +29,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from hub.schedule.errors import DataFileError, FileProblem
 from hub.schedule.messages import Message, message
@@ -174,11 +178,14 @@ class StapleDelivery:
     quantity_g: int
     delivery_date: date
     window: TimeWindow
+    priority: int = DEFAULT_PRIORITY
 
     def __post_init__(self) -> None:
         require_integers(f"staple delivery {self.ref}", quantity_g=self.quantity_g)
         if self.quantity_g <= 0:
             raise ValueError(f"staple delivery {self.ref}: quantity must be positive")
+        if self.priority not in PRIORITIES:
+            raise ValueError(f"staple delivery {self.ref}: priority {self.priority} is not 1-5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +357,12 @@ def split_evenly(total: int, parts: int) -> list[int]:
 
 
 # --- CSV import --------------------------------------------------------------------------
+#
+# Two layouts share one reader (``_read_records``): the header is checked against the
+# layout's columns, then each record is read into one order by the layout's row reader, and
+# every problem of the file is collected before anything is returned.  A header naming a
+# ``cooperative`` or a ``staple`` column is a staple-delivery file; any other is a file of
+# partner orders.
 
 CSV_COLUMNS = (
     "order_id",
@@ -366,12 +379,43 @@ CSV_COLUMNS = (
     "window_to",
 )
 CSV_OPTIONAL_COLUMNS = ("priority", "address")
-CSV_MAX_LENGTHS = {"order_id": 64, "partner_id": 128, "partner_name": 200, "address": 300}
+STAPLE_CSV_COLUMNS = (
+    "order_id",
+    "cooperative",
+    "staple",
+    "quantity",
+    "unit",
+    "delivery_date",
+    "window_from",
+    "window_to",
+)
+STAPLE_CSV_OPTIONAL_COLUMNS = ("priority",)
+CSV_MAX_LENGTHS = {
+    "order_id": 64,
+    "partner_id": 128,
+    "partner_name": 200,
+    "address": 300,
+    "cooperative": 128,
+}
 """The longest text the hub stores in each column; other columns are checked by value."""
+STAPLE_NAMES: Mapping[str, Staple] = {
+    **{staple.value: staple for staple in Staple},
+    "cooking oil": Staple.COOKING_OIL,
+    "beras": Staple.RICE,
+    "minyak_goreng": Staple.COOKING_OIL,
+    "minyak goreng": Staple.COOKING_OIL,
+    "gula": Staple.SUGAR,
+}
+"""A staple as a file may name it, in lower case: the hub's names and the Indonesian ones."""
+_STAPLE_MARKERS = frozenset(("cooperative", "staple"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tabs and line breaks (which a quoted cell may hold)."""
 _UNITS = {"g": (Unit.GRAM, 1), "kg": (Unit.GRAM, 1000), "crate": (Unit.CRATE, 1)}
 _UNITS["crates"] = _UNITS["crate"]
+_STAPLE_UNITS = {"g": (Unit.GRAM, 1), "kg": (Unit.GRAM, 1000), "t": (Unit.GRAM, 1_000_000)}
+"""Staples come in tonnes (``t``); every unit comes to whole grams."""
+_STAPLE_UNITS["ton"] = _STAPLE_UNITS["t"]
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -386,6 +430,14 @@ class _Row:
 
     def fail(self, column: str, msg: Message) -> None:
         self.problems.append(FileProblem(self.file, self.line, column, msg))
+
+    def check_storable(self) -> None:
+        """Refuse text the hub could not store: control characters, longer than its column."""
+        for column, value in self.cells.items():
+            if _CONTROL.search(value):
+                self.fail(column, message("csv.control"))
+            elif len(value.strip()) > CSV_MAX_LENGTHS.get(column, len(value)):
+                self.fail(column, message("csv.too_long", limit=CSV_MAX_LENGTHS[column]))
 
     def text(self, column: str) -> str | None:
         value = self.cells.get(column, "").strip()
@@ -430,6 +482,26 @@ class _Row:
             self.fail(column, message("csv.bad_time", value=value))
             return None
 
+    def window(self) -> TimeWindow | None:
+        """``window_from`` to ``window_to``; one closing before it opens is refused."""
+        opens, closes = self.clock("window_from"), self.clock("window_to")
+        if opens is None or closes is None:
+            return None
+        if closes < opens:
+            self.fail("window_to", message("csv.window_reversed", opens=f"{opens:%H:%M}"))
+            return None
+        return TimeWindow(opens, closes)
+
+    def priority(self) -> int:
+        """The optional ``priority``, ``DEFAULT_PRIORITY`` when the cell is empty."""
+        raw = self.cells.get("priority", "").strip()
+        if not raw:
+            return DEFAULT_PRIORITY
+        if raw.isdigit() and int(raw) in PRIORITIES:
+            return int(raw)
+        self.fail("priority", message("csv.bad_priority", value=raw))
+        return DEFAULT_PRIORITY
+
 
 def read_partner_orders(
     path: Path,
@@ -471,6 +543,32 @@ def order_ids_in(text: str) -> set[str]:
     return {row[k].strip() for row in reader if len(row) > k and row[k].strip()}
 
 
+def is_staple_file(text: str) -> bool:
+    """Whether a CSV file's header makes it a file of staple deliveries: it names a
+    ``cooperative`` or a ``staple`` column, which a partner-order file never has."""
+    delimiter = ";" if _semicolons(text) else ","
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    return not _STAPLE_MARKERS.isdisjoint(name.strip().lower() for name in header)
+
+
+def parse_orders(
+    text: str,
+    *,
+    file: str,
+    products: Mapping[str, Product],
+    grades: Sequence[str],
+    cooperatives: Mapping[str, Cooperative],
+    taken: Collection[str] = (),
+) -> DemandSet:
+    """The partner orders or the staple deliveries of a CSV file, as its header says
+    (``is_staple_file``); raises ``DataFileError`` with every problem in it."""
+    if is_staple_file(text):
+        staples = parse_staple_deliveries(text, file=file, cooperatives=cooperatives, taken=taken)
+        return DemandSet(staple_deliveries=tuple(staples))
+    orders = parse_partner_orders(text, file=file, products=products, grades=grades, taken=taken)
+    return DemandSet(partner_orders=tuple(orders))
+
+
 def parse_partner_orders(
     text: str,
     *,
@@ -484,65 +582,121 @@ def parse_partner_orders(
     The first line names the columns (any order, ``CSV_COLUMNS`` required).  A file whose
     header uses ``;`` is read as the Indonesian spreadsheet export: ``;`` between cells and a
     decimal comma in numbers.  An order id in ``taken`` (orders the hub already has) is a
-    problem of its line.
+    problem of its line.  An unknown column is told both layouts' columns, in case the file
+    was meant to hold staple deliveries.
     """
+    partners: dict[str, tuple[Partner, int]] = {}
+    return _read_records(
+        text,
+        file=file,
+        required=CSV_COLUMNS,
+        optional=CSV_OPTIONAL_COLUMNS,
+        unknown_column=message(
+            "csv.unknown_column_either",
+            known=", ".join(CSV_COLUMNS + CSV_OPTIONAL_COLUMNS),
+            staples=", ".join(STAPLE_CSV_COLUMNS + STAPLE_CSV_OPTIONAL_COLUMNS),
+        ),
+        taken=taken,
+        read_row=lambda row: _order_from(row, products=products, grades=grades, partners=partners),
+        id_of=lambda order: order.order_id,
+    )
+
+
+def parse_staple_deliveries(
+    text: str,
+    *,
+    file: str,
+    cooperatives: Mapping[str, Cooperative],
+    taken: Collection[str] = (),
+) -> list[StapleDelivery]:
+    """Staple deliveries from CSV text; ``file`` names it in errors.
+
+    The rules of ``parse_partner_orders``, with ``STAPLE_CSV_COLUMNS``: ``cooperative`` is the
+    cooperative's id at the hub, one of ``cooperatives`` (those the distribution settings
+    place); ``staple`` is one of ``STAPLE_NAMES``; ``unit`` is ``g``, ``kg`` or ``t`` and the
+    quantity must come to a whole number of grams.
+    """
+    return _read_records(
+        text,
+        file=file,
+        required=STAPLE_CSV_COLUMNS,
+        optional=STAPLE_CSV_OPTIONAL_COLUMNS,
+        unknown_column=message(
+            "csv.unknown_column",
+            known=", ".join(STAPLE_CSV_COLUMNS + STAPLE_CSV_OPTIONAL_COLUMNS),
+        ),
+        taken=taken,
+        read_row=lambda row: _staple_from(row, cooperatives),
+        id_of=lambda delivery: delivery.ref,
+    )
+
+
+def _read_records(
+    text: str,
+    *,
+    file: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    unknown_column: Message,
+    taken: Collection[str],
+    read_row: Callable[[_Row], _Record | None],
+    id_of: Callable[[_Record], str],
+) -> list[_Record]:
+    """The records of CSV text in one layout (rule 2): the header checked against ``required``
+    and ``optional``, then every non-blank record read by ``read_row``, which reports its
+    problems on the row and gives None when there are any.  An id used twice in the file, or
+    in ``taken``, is a problem of its line."""
     semicolons = _semicolons(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if semicolons else ",")
-    problems: list[FileProblem] = []
     header = next(reader, None)
     if header is None:
         raise DataFileError([FileProblem(file, 1, "(header)", message("csv.empty"))])
     columns = [name.strip().lower() for name in header]
-    known = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
-    for name in columns:
-        if name not in known:
-            problems.append(
-                FileProblem(file, 1, name, message("csv.unknown_column", known=", ".join(known)))
-            )
-    for name in CSV_COLUMNS:
-        if name not in columns:
-            problems.append(FileProblem(file, 1, name, message("csv.missing_column")))
+    problems = [
+        FileProblem(file, 1, name, unknown_column)
+        for name in columns
+        if name not in required and name not in optional
+    ]
+    problems += [
+        FileProblem(file, 1, name, message("csv.missing_column"))
+        for name in required
+        if name not in columns
+    ]
     if problems:
         raise DataFileError(problems)
 
-    orders: list[PartnerOrder] = []
+    records: list[_Record] = []
     first_line_of: dict[str, int] = {}
-    partners: dict[str, tuple[Partner, int]] = {}
     line = 2
-    for record in reader:
+    for cells in reader:
         row_line, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
+        if not any(cell.strip() for cell in cells):
             continue
-        if len(record) != len(columns):
-            count = len(record)
-            problems.append(
-                FileProblem(
-                    file,
-                    row_line,
-                    "(row)",
-                    message("csv.cell_count", found=count, expected=len(columns)),
-                )
-            )
+        if len(cells) != len(columns):
+            found = message("csv.cell_count", found=len(cells), expected=len(columns))
+            problems.append(FileProblem(file, row_line, "(row)", found))
             continue
-        row = _Row(file, row_line, dict(zip(columns, record, strict=True)), semicolons)
-        order = _order_from(row, products=products, grades=grades, partners=partners)
+        row = _Row(file, row_line, dict(zip(columns, cells, strict=True)), semicolons)
+        row.check_storable()
+        record = read_row(row)
         problems.extend(row.problems)
-        if order is None:
+        if record is None:
             continue
-        if (earlier := first_line_of.get(order.order_id)) is not None:
+        record_id = id_of(record)
+        if (earlier := first_line_of.get(record_id)) is not None:
             problems.append(
                 FileProblem(file, row_line, "order_id", message("csv.duplicate", line=earlier))
             )
             continue
-        if order.order_id in taken:
-            problem = message("csv.order_exists", value=order.order_id)
+        if record_id in taken:
+            problem = message("csv.order_exists", value=record_id)
             problems.append(FileProblem(file, row_line, "order_id", problem))
             continue
-        first_line_of[order.order_id] = row_line
-        orders.append(order)
+        first_line_of[record_id] = row_line
+        records.append(record)
     if problems:
         raise DataFileError(problems)
-    return orders
+    return records
 
 
 def _order_from(
@@ -552,11 +706,6 @@ def _order_from(
     grades: Sequence[str],
     partners: dict[str, tuple[Partner, int]],
 ) -> PartnerOrder | None:
-    for column, value in row.cells.items():
-        if _CONTROL.search(value):
-            row.fail(column, message("csv.control"))
-        elif len(value.strip()) > CSV_MAX_LENGTHS.get(column, len(value)):
-            row.fail(column, message("csv.too_long", limit=CSV_MAX_LENGTHS[column]))
     order_id = row.text("order_id")
     partner = _partner_from(row, partners)
     product = row.text("product")
@@ -567,21 +716,13 @@ def _order_from(
     grade = row.text("grade")
     if grade is not None and grade not in grades:
         row.fail("grade", message("csv.unknown_grade", value=grade, known=", ".join(grades)))
-    quantity = _quantity_from(row)
+    quantity = _quantity_from(row, _UNITS, known="g, kg, crate")
     delivery_date = row.day("delivery_date")
-    opens, closes = row.clock("window_from"), row.clock("window_to")
-    if opens is not None and closes is not None and closes < opens:
-        row.fail("window_to", message("csv.window_reversed", opens=f"{opens:%H:%M}"))
-    priority = DEFAULT_PRIORITY
-    if raw_priority := row.cells.get("priority", "").strip():
-        if raw_priority.isdigit() and int(raw_priority) in PRIORITIES:
-            priority = int(raw_priority)
-        else:
-            row.fail("priority", message("csv.bad_priority", value=raw_priority))
+    window = row.window()
+    priority = row.priority()
     if row.problems:
         return None
-    assert order_id and partner and product and grade and quantity and delivery_date
-    assert opens is not None and closes is not None
+    assert order_id and partner and product and grade and quantity and delivery_date and window
     return PartnerOrder(
         order_id=order_id,
         partner=partner,
@@ -590,7 +731,39 @@ def _order_from(
         quantity=quantity[0],
         unit=quantity[1],
         delivery_date=delivery_date,
-        window=TimeWindow(opens, closes),
+        window=window,
+        priority=priority,
+    )
+
+
+def _staple_from(row: _Row, cooperatives: Mapping[str, Cooperative]) -> StapleDelivery | None:
+    order_id = row.text("order_id")
+    cooperative = None
+    if (coop := row.text("cooperative")) is not None:
+        cooperative = cooperatives.get(coop)
+        if cooperative is None:
+            placed = ", ".join(sorted(cooperatives))
+            row.fail("cooperative", message("csv.unknown_cooperative", value=coop, known=placed))
+    staple = None
+    if (named := row.text("staple")) is not None:
+        staple = STAPLE_NAMES.get(named.lower())
+        if staple is None:
+            known = ", ".join(STAPLE_NAMES)
+            row.fail("staple", message("csv.unknown_staple", value=named, known=known))
+    quantity = _quantity_from(row, _STAPLE_UNITS, known="g, kg, t")
+    delivery_date = row.day("delivery_date")
+    window = row.window()
+    priority = row.priority()
+    if row.problems:
+        return None
+    assert order_id and cooperative and staple and quantity and delivery_date and window
+    return StapleDelivery(
+        ref=order_id,
+        cooperative=cooperative,
+        staple=staple,
+        quantity_g=quantity[0],
+        delivery_date=delivery_date,
+        window=window,
         priority=priority,
     )
 
@@ -619,12 +792,15 @@ def _partner_from(row: _Row, partners: dict[str, tuple[Partner, int]]) -> Partne
     return known[0]
 
 
-def _quantity_from(row: _Row) -> tuple[int, Unit] | None:
+def _quantity_from(
+    row: _Row, units: Mapping[str, tuple[Unit, int]], *, known: str
+) -> tuple[int, Unit] | None:
+    """``quantity`` in ``unit`` as a whole number of the unit's base (grams or crates)."""
     amount = row.decimal("quantity")
     unit_text = row.text("unit")
-    unit = _UNITS.get(unit_text.lower()) if unit_text else None
+    unit = units.get(unit_text.lower()) if unit_text else None
     if unit_text is not None and unit is None:
-        row.fail("unit", message("csv.unknown_unit", value=unit_text, known="g, kg, crate"))
+        row.fail("unit", message("csv.unknown_unit", value=unit_text, known=known))
     if amount is None or unit is None:
         return None
     whole = amount * unit[1]

@@ -286,6 +286,7 @@ def staple_consignments(deliveries: Iterable[StapleDelivery]) -> list[Consignmen
             load=Load(delivery.quantity_g, 0),
             window=delivery.window,
             what=message(f"what.{delivery.staple.value}"),
+            priority=delivery.priority,
         )
         for delivery in deliveries
     ]

@@ -6,8 +6,9 @@ hub, solve outside any transaction, and write back what an operator decided.
 Rules:
 
 1. Orders are entered one by one, from a CSV file, or from the standing weekly plan.  A CSV
-   file with any problem is refused whole, with every problem by line and column: a
-   half-imported file would leave the operator to work out which rows went in.  A standing
+   file holds partner orders or staple deliveries, as its header says; one with any problem
+   is refused whole, with every problem by line and column: a half-imported file would leave
+   the operator to work out which rows went in.  A standing
    week is stored whole too, each order checked as one entered by hand; its order ids name
    the week, so storing a week again adds only what is not there yet (an order the operator
    since moved or planned is left as it is).  Two requests storing the same order id at once
@@ -83,6 +84,7 @@ from hub.schedule.day import (
     PickupSource,
     plan_day,
     standing_entries,
+    staple_entry,
 )
 from hub.schedule.delivery_note import (
     DeliveryNote,
@@ -99,7 +101,7 @@ from hub.schedule.orders import (
     Unit,
     iso_week_name,
     order_ids_in,
-    parse_partner_orders,
+    parse_orders,
 )
 from hub.schedule.plan import PickLine, Plan, Route, Trip, pick_list, trip_map_svg
 from hub.schedule.pyvrp_solver import solve
@@ -325,18 +327,28 @@ def import_orders(
     operator: str,
     at: datetime,
 ) -> list[OrderEntry]:
-    """Partner orders from a CSV file, all or none (rule 1; role: operator)."""
+    """Partner orders or staple deliveries from a CSV file, as its header says, all or none
+    (rule 1; role: operator).  A staple delivery is stored as one entered by hand is, to a
+    cooperative the settings place."""
     with uow:
         names = uow.planning.products()
         products = {code: setup.product(code, name) for code, name in names.items()}
-        grades = setup.grades.grades
         taken = set(uow.planning.orders(order_ids_in(text)))
         try:
-            parsed = parse_partner_orders(
-                text, file=file, products=products, grades=grades, taken=taken
+            parsed = parse_orders(
+                text,
+                file=file,
+                products=products,
+                grades=setup.grades.grades,
+                cooperatives=setup.cooperatives,
+                taken=taken,
             )
         except DataFileError as exc:
             raise ImportRejectedError(exc.problems) from exc
+        staples = [
+            _new_order(staple_entry(delivery, setup), setup, names, operator=operator, at=at)
+            for delivery in parsed.staple_deliveries
+        ]
         entries = [
             OrderEntry(
                 id=order.order_id,
@@ -357,8 +369,8 @@ def import_orders(
                 created_at=at,
                 created_by=operator,
             )
-            for order in parsed
-        ]
+            for order in parsed.partner_orders
+        ] + staples
         uow.planning.add_orders(entries)
         _audit(uow, at, operator, "import_orders", file, orders=[e.id for e in entries])
         uow.commit()
