@@ -475,6 +475,12 @@ class IngestWorker:
             ]
         )
 
+    @property
+    def ready(self) -> bool:
+        """Connected to the broker with its subscriptions granted: what the stations publish
+        now reaches this worker (or, while it is away, waits in its session)."""
+        return self._client.is_connected() and self.subscribed.is_set()
+
     def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
         if any(code.is_failure for code in codes):
             log.error("the broker refused the hub's subscriptions: %s", codes)

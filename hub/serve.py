@@ -47,7 +47,7 @@ def serve(
     printing.start()
     try:
         if web:
-            app = create_app(engine)
+            app = create_app(engine, ingest_ready=lambda: worker.ready)
             # Everything imported and built so far lives as long as the process; frozen, the
             # collector's full passes skip it.  Unfrozen, each pass walked some 100,000 such
             # objects and cost a trace 40-80 ms, the slowest 1 % of them (bench/trace.py).

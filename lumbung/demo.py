@@ -198,6 +198,12 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
         children.spawn(
             "hub", "hub", "serve", "--db", str(db), "--mqtt", broker.url, "--port", str(port)
         )
+        url = f"http://127.0.0.1:{port}/"
+        # Stations start once the hub's ingest is subscribed: what they published before
+        # would wait for their resend timeout.
+        if not _wait_for_http(url + "readyz", 60):
+            print(f"the hub did not get ready; see {logs / 'hub.log'}", file=sys.stderr)
+            return 1
         for station_id, path, work, protocol in configs:
             children.spawn(
                 f"sim-{station_id}",
@@ -212,10 +218,6 @@ def run_demo(*, stations: int, port: int, workdir: Path) -> int:
                 "--demo-pace",
             )
             children.spawn(f"edge-{station_id}", "edge", "run", "--config", str(path))
-        url = f"http://127.0.0.1:{port}/"
-        if not _wait_for_http(url + "healthz", 30):
-            print(f"the hub did not start; see {logs / 'hub.log'}", file=sys.stderr)
-            return 1
         print(f"hub: {url}  (API: {url}api/v1/weighings, docs: {url}docs)", flush=True)
         print(f"sign in as {username!r} with password {password!r}", flush=True)
         print(f"stations: {', '.join(s for s, *_ in configs)}; logs in {logs}", flush=True)

@@ -129,6 +129,16 @@ def test_a_weighing_travels_from_the_scale_to_the_hub(
     processes.start(
         "hub", "hub", "serve", "--db", db_url, "--mqtt", broker.url, "--port", str(port)
     )
+    ready = f"http://127.0.0.1:{port}/readyz"
+
+    def hub_ready() -> bool:
+        try:
+            with urllib.request.urlopen(ready, timeout=5) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    wait_for(hub_ready, 60, "the hub subscribed at the broker")
     script = ",".join(f"{code}={grams / 1000}" for code, grams in CRATES.items())
     processes.start(
         "sim",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -42,8 +44,15 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content=body)
 
 
-def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
-    """``settings`` default to the ``LUMBUNG_*`` environment (``hub.web.settings``)."""
+def create_app(
+    engine: Engine,
+    settings: WebSettings | None = None,
+    *,
+    ingest_ready: Callable[[], bool] | None = None,
+) -> FastAPI:
+    """``settings`` default to the ``LUMBUNG_*`` environment (``hub.web.settings``).
+    ``ingest_ready`` says whether the process's ingest worker is subscribed at the broker;
+    ``/readyz`` answers 503 until it is (a process without one is ready with its database)."""
     app = FastAPI(title="Lumbung hub", version="0.1.0")
     app.state.engine = engine
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -72,10 +81,13 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
-    def readyz() -> dict[str, str]:
+    @app.get("/readyz", tags=["ops"], response_model=None)
+    def readyz() -> dict[str, str] | JSONResponse:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        if ingest_ready is not None and not ingest_ready():
+            waiting = {"status": "waiting", "reason": "ingest is not subscribed at the broker"}
+            return JSONResponse(status_code=503, content=waiting)
         return {"status": "ready"}
 
     return app

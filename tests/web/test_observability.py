@@ -6,14 +6,19 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert
 
+from hub.api.app import create_app
 from hub.auth.domain import Role
+from hub.broker import MosquittoProcess
 from hub.db.models import DeadLetter
+from hub.ingest import IngestWorker
 from hub.web.logs import JsonFormatter
 from hub.web.settings import SettingsError, WebSettings
 
@@ -122,3 +127,26 @@ def test_settings_name_every_bad_variable_at_once() -> None:
     ]
     settings = WebSettings.from_env({"LUMBUNG_COOKIE_SECURE": "true", "LUMBUNG_LOG_FORMAT": "json"})
     assert settings.cookie_secure and settings.json_logs
+
+
+def test_readiness_waits_for_the_ingest_worker_to_subscribe_and_drops_with_the_broker(
+    engine: Engine, broker: MosquittoProcess
+) -> None:
+    """A hub that answers before its ingest subscribed would take stations' events that no
+    session holds yet; a load balancer or the demo waits on ``/readyz`` instead."""
+    worker = IngestWorker(engine, broker.url, client_id="hub-ready")
+    client = TestClient(create_app(engine, WebSettings(), ingest_ready=lambda: worker.ready))
+    waiting = client.get("/readyz")
+    assert waiting.status_code == 503
+    assert waiting.json()["reason"] == "ingest is not subscribed at the broker"
+    worker.start()
+    try:
+        assert worker.subscribed.wait(10)
+        assert client.get("/readyz").json() == {"status": "ready"}
+        broker.kill()
+        deadline = time.monotonic() + 10
+        while client.get("/readyz").status_code != 503:
+            assert time.monotonic() < deadline, "readiness did not drop with the broker"
+            time.sleep(0.1)
+    finally:
+        worker.stop()
