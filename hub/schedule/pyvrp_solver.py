@@ -7,12 +7,12 @@
    reload depot, so a vehicle may run several trips in its shift (``max_reloads`` is
    ``max_trips - 1``).  Loads have two dimensions, grams and crates (one when nothing uses
    crates); a client's delivery and pickup model the drop and the collection at one stop.
-   Unloading at the hub is added to every leg that ends there, loading is the depot's service
-   time, so both lie inside the vehicle's shift.
+   Unloading at the hub is added to every leg that ends there and loading to every leg that
+   starts there, so both lie inside the vehicle's shift.
 3. If the best solution still breaks a constraint, the fleet cannot serve all those stops:
    the solve is repeated with the stops optional, each worth a prize far above any route cost
-   (more for urgent stops), starting from the first solve's best; stops it leaves out are
-   listed as unserved because the fleet is full.  A plan that cannot serve everything may
+   (more for urgent stops); stops it leaves out are listed as unserved because the fleet is
+   full.  A plan that cannot serve everything may
    therefore take twice the time limit.
 4. The plan is rebuilt from the solution's visit order and start times with our own matrices,
    then checked by ``check``; a solution that fails is a ``PlanError``, never a plan.
@@ -22,8 +22,10 @@ type of its own (one vehicle) with a profile in which the stops locked to any ot
 are out of reach (``BLOCKED`` metres and seconds away), and the rest of its type keeps a profile
 in which every locked stop is out of reach.  A problem without locks has one profile, as before.
 
-The search restarts from its best plan after ``RESTART_AFTER`` iterations without improvement,
-which suits a 10 s budget better than PyVRP's default (see the constant).
+The search is PyVRP 0.12's hybrid genetic search with its default parameters: on Solomon's
+VRPTW instances at 10 s it came within 0.034 % of the best-known distances on average (largest
+gap 0.536 %), where the iterated local search that replaced it in 0.13 came within 0.152 %
+(largest 1.553 %); ``docs/schedule/decisions.md`` §13.
 
 Costs go to PyVRP in milli-rupiah, so a cost per km in rupiah is exactly a cost per metre.
 PyVRP's warnings (a penalty reaching its bound means the instance may be infeasible) are
@@ -58,12 +60,8 @@ from hub.schedule.routing import (
 log = logging.getLogger(__name__)
 
 PRIORITY_LEVELS = 5
-RESTART_AFTER = 10_000
-"""Iterations without a better plan before the search goes back to its best plan and forgets
-its acceptance history.  PyVRP's default (150,000) suits long runs; a 10 s solve makes 15,000 to
-40,000 iterations and would never restart.  On the twelve Solomon instances hardest for the
-default, two seeds at 10 s gave a mean gap of 0.44 % against 0.74 % (5,000: 0.63 %,
-20,000: 0.69 %)."""
+HUB = 0
+"""The hub's location in PyVRP's numbering: the only depot, before the stops."""
 BLOCKED = 100_000_000
 """Metres and seconds to a stop a vehicle may not serve: no shift or window survives it, and
 sums of such legs stay far below PyVRP's 2^44 limit."""
@@ -102,13 +100,12 @@ def solve(problem: RoutingProblem, limits: SolveLimits | None = None) -> Plan:
     servable = [stop for stop in problem.stops if stop.id not in impossible]
     routes: tuple[Route, ...] = ()
     if servable:
-        best = _solve(_data(problem, servable, optional=False), limits, None)
+        best = _solve(_data(problem, servable, optional=False), limits)
         if not best.is_feasible():
             log.info(
                 "no plan serves all %d stops; solving again with optional stops", len(servable)
             )
-            data = _data(problem, servable, optional=True)
-            best = _solve(data, limits, _warm_start(data, best))
+            best = _solve(_data(problem, servable, optional=True), limits)
             if not best.is_feasible():
                 raise PlanError("PyVRP found no feasible plan even with every stop optional")
         routes = _routes(problem, servable, best)
@@ -128,9 +125,7 @@ def _left_out(problem: RoutingProblem, stop: Stop) -> Unserved:
     return Unserved(stop.id, reason)
 
 
-def _solve(
-    data: pyvrp.ProblemData, limits: SolveLimits, initial: pyvrp.Solution | None
-) -> pyvrp.Solution:
+def _solve(data: pyvrp.ProblemData, limits: SolveLimits) -> pyvrp.Solution:
     criteria: list[pyvrp_stop.StoppingCriterion] = []
     if limits.iterations is not None:
         criteria.append(pyvrp_stop.MaxIterations(limits.iterations))
@@ -145,10 +140,6 @@ def _solve(
             seed=limits.seed,
             collect_stats=False,
             display=False,
-            params=pyvrp.SolveParams(
-                ils=pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=RESTART_AFTER)
-            ),
-            initial_solution=initial,
         )
     for warning in caught:
         log.info("PyVRP: %s", " ".join(str(warning.message).split()))
@@ -175,15 +166,15 @@ def _data(problem: RoutingProblem, stops: Sequence[Stop], *, optional: bool) -> 
     distance = _matrix(problem.distance_m, index)
     duration = _matrix(problem.duration_s, index)
     duration[1:, 0] += hub.unloading_s
+    duration[0, 1:] += hub.loading_s
     slots = _slots(problem, stops)
     profiles = _profiles(problem, stops, slots)
 
     prize = _prize_unit(problem, distance)
-    locations = [pyvrp.Location(x=hub.place.lon, y=hub.place.lat, name=hub.place.id)]
-    locations += [pyvrp.Location(x=s.place.lon, y=s.place.lat, name=s.id) for s in stops]
     clients = [
         pyvrp.Client(
-            location=k,
+            x=stop.place.lon,
+            y=stop.place.lat,
             delivery=dims(stop.drop.weight_g, stop.drop.crates),
             pickup=dims(stop.collect.weight_g, stop.collect.crates),
             service_duration=stop.service_s,
@@ -193,13 +184,13 @@ def _data(problem: RoutingProblem, stops: Sequence[Stop], *, optional: bool) -> 
             required=not optional,
             name=stop.id,
         )
-        for k, stop in enumerate(stops, start=1)
+        for stop in stops
     ]
     depot = pyvrp.Depot(
-        location=0,
+        x=hub.place.lon,
+        y=hub.place.lat,
         tw_early=hub.opening.opens_s,
         tw_late=hub.opening.closes_s,
-        service_duration=hub.loading_s,
         name=hub.place.id,
     )
     vehicle_types = []
@@ -230,7 +221,7 @@ def _data(problem: RoutingProblem, stops: Sequence[Stop], *, optional: bool) -> 
         ]
         distances.append(_blocked(distance, blocked))
         durations.append(_blocked(duration, blocked))
-    return pyvrp.ProblemData(locations, clients, [depot], vehicle_types, distances, durations)
+    return pyvrp.ProblemData(clients, [depot], vehicle_types, distances, durations)
 
 
 def _owner(problem: RoutingProblem, slot: _Slot) -> tuple[str, int] | None:
@@ -271,19 +262,6 @@ def _prize_unit(problem: RoutingProblem, distance: np.ndarray[Any, Any]) -> int:
     return 1 + max(v.fixed_cost_rp * 1000 + 4 * longest * v.cost_per_km_rp for v in problem.fleet)
 
 
-def _warm_start(data: pyvrp.ProblemData, best: pyvrp.Solution) -> pyvrp.Solution:
-    """The first solve's routes, reloads included, as a start for the optional-stop solve."""
-    routes = [
-        pyvrp.Route(
-            data,
-            [pyvrp.Activity(a.type, a.idx) for a in route.schedule()[1:-1]],
-            route.vehicle_type(),
-        )
-        for route in best.routes()
-    ]
-    return pyvrp.Solution(data, routes)
-
-
 def _routes(
     problem: RoutingProblem, stops: Sequence[Stop], solution: pyvrp.Solution
 ) -> tuple[Route, ...]:
@@ -305,19 +283,20 @@ def _routes(
         trips: list[Trip] = []
         departure = 0
         visits: list[tuple[Stop, int]] = []
-        for activity in schedule:
-            if activity.is_depot():
+        for visit in schedule:
+            if visit.location == HUB:
                 if visits:
                     trips.append(_trip(problem, len(trips) + 1, departure, visits))
-                departure, visits = activity.end_time, []
+                # Loading is part of the leg out of the hub (``_data``).
+                departure, visits = visit.end_service + problem.hub.loading_s, []
             else:
-                visits.append((stops[activity.idx], activity.start_time))
+                visits.append((stops[visit.location - 1], visit.start_service))
         routes.append(
             Route(
                 vehicle=vehicle,
                 vehicle_no=number,
-                start_s=schedule[0].start_time,
-                end_s=schedule[-1].start_time,
+                start_s=schedule[0].start_service,
+                end_s=schedule[-1].start_service,
                 trips=tuple(trips),
             )
         )
