@@ -139,6 +139,12 @@ class Unit(StrEnum):
     CRATE = "crate"
 
 
+LARGEST_ORDER: dict[Unit, int] = {Unit.GRAM: 10**12, Unit.CRATE: 1_000_000}
+"""The most one order line may ask for, in grams or crates (a million tonnes or crates), as the
+API allows; a few digits too many are refused by line and column like any other slip, before
+anything reaches the planner or the database's integer columns."""
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerOrder:
     order_id: str
@@ -801,7 +807,7 @@ def _quantity_from(
     unit = units.get(unit_text.lower()) if unit_text else None
     if unit_text is not None and unit is None:
         row.fail("unit", message("csv.unknown_unit", value=unit_text, known=known))
-    if amount is None or unit is None:
+    if amount is None or unit_text is None or unit is None:
         return None
     whole = amount * unit[1]
     if whole != whole.to_integral_value():
@@ -810,5 +816,9 @@ def _quantity_from(
         return None
     if whole <= 0:
         row.fail("quantity", message("csv.not_positive", value=str(amount)))
+        return None
+    if whole > LARGEST_ORDER[unit[0]]:
+        key = "csv.too_many_crates" if unit[0] is Unit.CRATE else "csv.too_heavy"
+        row.fail("quantity", message(key, value=str(amount), unit=unit_text))
         return None
     return int(whole), unit[0]

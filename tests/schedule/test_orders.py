@@ -102,6 +102,25 @@ def test_every_problem_in_a_file_is_reported_at_once_by_line_and_column(
     ]
 
 
+def test_a_quantity_beyond_what_one_order_may_ask_for_is_refused_by_line_and_column(
+    tmp_path: Path, batu: Batu
+) -> None:
+    rest = "2026-11-30,03:00,07:00,"
+    found = problems(
+        tmp_path,
+        batu,
+        f"{HEADER}\n"
+        f"SO-1,DC-1,Supermarket DC,-7.95,112.64,APEL,A,1000000000,kg,{rest}\n"
+        f"SO-2,DC-1,Supermarket DC,-7.95,112.64,APEL,A,1000000000.001,kg,{rest}\n"
+        f"SO-3,DC-1,Supermarket DC,-7.95,112.64,APEL,A,1000000,crate,{rest}\n"
+        f"SO-4,DC-1,Supermarket DC,-7.95,112.64,APEL,A,1000001,crate,{rest}\n",
+    )
+    assert found == [
+        "orders.csv:3: quantity: 1000000000.001 kg is more than one order may ask for (1,000,000 t)",
+        "orders.csv:5: quantity: 1000001 crates is more than one order may ask for (1,000,000)",
+    ]
+
+
 def test_a_duplicate_order_id_names_the_line_it_was_first_used_on(
     tmp_path: Path, batu: Batu
 ) -> None:
