@@ -301,11 +301,6 @@ CSV_HEADER = (
 )
 
 
-def upload(api: Api, text: str) -> Any:
-    files = {"file": ("orders.csv", text.encode(), "text/csv")}
-    return api.client.post("/api/v1/orders/import", files=files, params={"lang": "en"})
-
-
 def test_a_csv_file_of_orders_is_imported_whole_or_not_at_all_with_every_bad_line_named(
     api: Api,
 ) -> None:
@@ -315,7 +310,7 @@ def test_a_csv_file_of_orders_is_imported_whole_or_not_at_all_with_every_bad_lin
         f"SO-10,SALAD-1,Salad producer,-7.92,112.6,wortel,B,12.5,kg,{day},05:00,09:00,1,\n"
         f"SO-11,DC-9,Gudang Baru,-7.96,112.63,wortel,A,3,crate,{day},06:00,10:00,,Jl. Baru 9\n"
     )
-    imported = upload(api, good)
+    imported = api.import_csv(good, "orders.csv")
     assert imported.status_code == 201, imported.text
     assert [(o["id"], o["quantity_g"], o["unit"]) for o in imported.json()["orders"]] == [
         ("SO-10", 12_500, "g"),
@@ -329,7 +324,7 @@ def test_a_csv_file_of_orders_is_imported_whole_or_not_at_all_with_every_bad_lin
         f"SO-21,DC-9,Gudang Baru,-7.96,112.63,wortel,Z,2,kg,{day},06:00,10:00,,\n"
         f"SO-22,DC-9,Gudang Baru,-7.96,112.63,semangka,A,2,kg,{day},10:00,06:00,,\n"
     )
-    refused = upload(api, bad)
+    refused = api.import_csv(bad, "orders.csv")
     assert refused.status_code == 422
     body = refused.json()
     assert body["error"]["code"] == "invalid_file" and body["error"]["field"] == "file"

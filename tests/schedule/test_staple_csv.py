@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, time
-from typing import Any
 
 import pytest
 from plans_world import DAY, PlanningApi, audit_log, planning_api
@@ -191,11 +190,6 @@ def api(engine: Engine) -> Iterator[PlanningApi]:
         yield api
 
 
-def upload(api: PlanningApi, text: str, name: str = "beras.csv") -> Any:
-    files = {"file": (name, text.encode(), "text/csv")}
-    return api.client.post("/api/v1/orders/import", files=files, params={"lang": "en"})
-
-
 @pytest.mark.pg
 def test_a_staple_file_becomes_staple_orders_as_if_entered_by_hand(api: PlanningApi) -> None:
     day = DAY.isoformat()
@@ -204,7 +198,7 @@ def test_a_staple_file_becomes_staple_orders_as_if_entered_by_hand(api: Planning
         f"ST-10,kdmp-punten,rice,2,t,{day},07:00,15:00,\n"
         f"ST-11,kdmp-sumberbrantas,gula,200,kg,{day},08:00,12:00,2\n"
     )
-    imported = upload(api, comma)
+    imported = api.import_csv(comma, "beras.csv")
     assert imported.status_code == 201, imported.text
     assert imported.json()["imported"] == 2
     semicolons = (
@@ -212,7 +206,7 @@ def test_a_staple_file_becomes_staple_orders_as_if_entered_by_hand(api: Planning
         f"ST-12;kdmp-tulungrejo;minyak goreng;0,2;t;{day};07:00;15:00;\r\n"
         f"ST-13;kdmp-punten;beras;2,5;t;{day};07:00;15:00;\r\n"
     )
-    assert upload(api, semicolons, "beras-ekspor.csv").status_code == 201
+    assert api.import_csv(semicolons, "beras-ekspor.csv").status_code == 201
     by_hand = {
         "kind": "staples",
         "id": "ST-HAND",
@@ -249,7 +243,10 @@ def test_a_staple_file_with_problems_is_refused_whole_with_every_problem_named(
 ) -> None:
     day = DAY.isoformat()
     assert (
-        upload(api, f"{HEADER}\nST-1,kdmp-punten,rice,2,t,{day},07:00,15:00,\n").status_code == 201
+        api.import_csv(
+            f"{HEADER}\nST-1,kdmp-punten,rice,2,t,{day},07:00,15:00,\n", "beras.csv"
+        ).status_code
+        == 201
     )
     bad = (
         f"{HEADER}\n"
@@ -261,7 +258,7 @@ def test_a_staple_file_with_problems_is_refused_whole_with_every_problem_named(
         f"ST-20,kdmp-punten,sugar,50,kg,{day},07:00,15:00,\n"
         f"ST-1,kdmp-punten,sugar,50,kg,{day},07:00,15:00,\n"
     )
-    refused = upload(api, bad)
+    refused = api.import_csv(bad, "beras.csv")
     assert refused.status_code == 422
     body = refused.json()
     assert body["error"]["code"] == "invalid_file" and body["error"]["field"] == "file"
