@@ -12,8 +12,7 @@
 3. If the best solution still breaks a constraint, the fleet cannot serve all those stops:
    the solve is repeated with the stops optional, each worth a prize far above any route cost
    (more for urgent stops); stops it leaves out are listed as unserved because the fleet is
-   full.  A plan that cannot serve everything may
-   therefore take twice the time limit.
+   full.  A plan that cannot serve everything may therefore take twice the time limit.
 4. The plan is rebuilt from the solution's visit order and start times with our own matrices,
    then checked by ``check``; a solution that fails is a ``PlanError``, never a plan.
 
